@@ -1,0 +1,45 @@
+# riskscore: `make all` runs the whole pipeline on the shipped data; `make test` runs the tests.
+# Both create .venv and install the package into it first, so a fresh clone needs nothing else.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+SHARED ?= ../shared
+OUT    ?= out
+
+.PHONY: all test lint format datasets validate clean setup
+
+all: $(STAMP)
+	$(BIN)/riskscore validate datasets
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+test: $(STAMP)
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check riskscore tests
+	$(BIN)/ruff format --check riskscore tests
+
+format: $(STAMP)
+	$(BIN)/ruff format riskscore tests
+	$(BIN)/ruff check --fix riskscore tests
+
+# Rebuild the tidy tables in datasets/ from the raw public extracts in $(SHARED), then validate them.
+datasets: $(STAMP)
+	$(BIN)/riskscore ingest --shared $(SHARED) --out datasets
+	$(BIN)/riskscore validate datasets
+
+validate: $(STAMP)
+	$(BIN)/riskscore validate datasets
+
+clean:
+	rm -rf $(OUT) .pytest_cache .ruff_cache .hypothesis
+	find . -name __pycache__ -type d -prune -not -path './$(VENV)/*' -exec rm -rf {} +

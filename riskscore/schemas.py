@@ -1,0 +1,371 @@
+"""One pandera (polars) model per table of the data package.
+
+The field descriptions double as the data dictionary: `datapackage.json` is generated from
+these classes (see `riskscore.datapackage`), and a test checks the two agree. Keys and foreign
+keys, which pandera models cannot express, are declared beside each model in `TABLES`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pandera.polars as pa
+
+from riskscore import vocab
+
+ISO3 = r"^[A-Z]{3}$"
+SOURCE_IDS = r"^[a-z0-9_.:-]+(;[a-z0-9_.:-]+)*$"  # one id, or several joined by ';'
+
+
+def _iso3(description: str = "ISO 3166-1 alpha-3 country code") -> pa.Field:
+    return pa.Field(str_matches=ISO3, description=description)
+
+
+def _source_id() -> pa.Field:
+    return pa.Field(
+        str_matches=SOURCE_IDS,
+        description="Key into sources.csv (several ids are joined by ';')",
+    )
+
+
+class Sources(pa.DataFrameModel):
+    """Every publication or dataset a fact row rests on."""
+
+    source_id: str = pa.Field(str_matches=r"^[a-z0-9_.:-]+$", unique=True, description="Key")
+    publisher: str = pa.Field(description="Organisation or outlet that published the source")
+    title: str = pa.Field(nullable=True, description="Title of the page, report or dataset")
+    url: str = pa.Field(str_matches=r"^https?://", description="Address the source was read at")
+    published_on: dt.date = pa.Field(nullable=True, description="Publication date, if stated")
+    accessed_on: dt.date = pa.Field(nullable=True, description="Date the source was read or copied")
+    license: str = pa.Field(nullable=True, description="Licence or terms of reuse, if known")
+    notes: str = pa.Field(nullable=True, description="Caveats about the source")
+
+    class Config:
+        strict = True
+
+
+class Countries(pa.DataFrameModel):
+    """Every IMF member, plus the few non-members other tables mention."""
+
+    iso3: str = pa.Field(str_matches=ISO3, unique=True, description="ISO 3166-1 alpha-3 (Kosovo XKX)")
+    name: str = pa.Field(description="Short English name")
+    imf_member: bool = pa.Field(description="IMF member today")
+    joined_imf_on: dt.date = pa.Field(
+        nullable=True, description="Date of IMF membership, where a source gives it (else unknown)"
+    )
+    region: str = pa.Field(nullable=True, description="World Bank region")
+    income_group: str = pa.Field(
+        nullable=True, isin=vocab.INCOME_GROUPS, description="World Bank income group (FY2023)"
+    )
+    imf_code: int = pa.Field(nullable=True, ge=0, description="IMF/IFS numeric country code")
+    source_id: str = _source_id()
+
+    class Config:
+        strict = True
+
+
+class Macro(pa.DataFrameModel):
+    """Country-year macro indicators in long form."""
+
+    iso3: str = _iso3()
+    year: int = pa.Field(ge=1950, le=2100, description="Calendar (or fiscal) year of the value")
+    indicator: str = pa.Field(isin=vocab.MACRO_INDICATORS, description="Indicator name")
+    value: float = pa.Field(description="Value in `unit`")
+    unit: str = pa.Field(isin=sorted(set(vocab.MACRO_INDICATOR_UNIT.values())), description="Unit")
+    is_projection: bool = pa.Field(
+        description="True for years after the source's last actual year (IMF staff projection)"
+    )
+    source_id: str = _source_id()
+
+    class Config:
+        strict = True
+
+
+class ImfArrangements(pa.DataFrameModel):
+    """One row per IMF arrangement or outright disbursement, 1952 to date."""
+
+    arrangement_id: str = pa.Field(
+        unique=True, str_matches=r"^[A-Z]{3}-[A-Z/]+-\d{4}-\d{2}-\d{2}$",
+        description="Key: ISO3-FACILITY-APPROVED_ON",
+    )
+    iso3: str = _iso3()
+    facility: str = pa.Field(isin=vocab.FACILITIES, description="IMF facility code; blends with '/'")
+    instrument_kind: str = pa.Field(
+        isin=vocab.INSTRUMENT_KINDS,
+        description="lending, precautionary_line, emergency (RFI/RCF) or non_lending (SMP/PCI/PSI)",
+    )
+    approved_on: dt.date = pa.Field(description="Executive Board approval date")
+    expires_on: dt.date = pa.Field(nullable=True, description="Scheduled end date")
+    ended_on: dt.date = pa.Field(
+        nullable=True, description="Actual early end or cancellation date (empty if none known)"
+    )
+    amount_sdr_m: float = pa.Field(nullable=True, ge=0, description="Access at approval+augmentations, SDR m")
+    amount_usd_m: float = pa.Field(nullable=True, ge=0, description="Amount in US$ m where only that is known")
+    status: str = pa.Field(isin=vocab.ARRANGEMENT_STATUSES, description="Status as of the latest source")
+    source_id: str = _source_id()
+    notes: str = pa.Field(nullable=True, description="Reconciliation notes")
+
+    class Config:
+        strict = True
+
+
+class ImfReviews(pa.DataFrameModel):
+    """Program reviews: when they were scheduled and when the Board completed them."""
+
+    arrangement_id: str = pa.Field(description="Key into imf_arrangements.csv")
+    review_no: int = pa.Field(ge=0, le=30, description="Review number (1 = first review)")
+    scheduled_on: dt.date = pa.Field(nullable=True, description="Originally scheduled date")
+    completed_on: dt.date = pa.Field(nullable=True, description="Board completion date (empty if not)")
+    amount_sdr_m: float = pa.Field(nullable=True, ge=0, description="Amount made available, SDR m")
+    source_id: str = _source_id()
+    notes: str = pa.Field(nullable=True, description="Caveats, e.g. month-only dates")
+
+    class Config:
+        strict = True
+
+
+class ImfStaffLevelAgreements(pa.DataFrameModel):
+    """Staff-level agreements (not approvals): the Board still has to act."""
+
+    iso3: str = _iso3()
+    facility: str = pa.Field(isin=vocab.FACILITIES, description="Facility under negotiation")
+    announced_on: dt.date = pa.Field(description="Date the agreement was announced")
+    stage: str = pa.Field(description="'new arrangement' or 'review N'")
+    amount_usd_m: float = pa.Field(nullable=True, ge=0, description="Amount reported, US$ m")
+    source_id: str = _source_id()
+    notes: str = pa.Field(nullable=True, description="Caveats")
+
+    class Config:
+        strict = True
+
+
+class CryptoActions(pa.DataFrameModel):
+    """Government, central-bank or sub-national actions on crypto."""
+
+    action_id: str = pa.Field(unique=True, str_matches=r"^ACT-[A-Z]{3}-\d{3}$", description="Key")
+    iso3: str = _iso3()
+    announced_on: dt.date = pa.Field(
+        description="When the action became public; month/year-precision dates are the period's last day"
+    )
+    date_precision: str = pa.Field(isin=vocab.DATE_PRECISIONS, description="day, month or year")
+    action_type: str = pa.Field(isin=vocab.ACTION_TYPES, description="Controlled vocabulary")
+    direction: str = pa.Field(isin=vocab.DIRECTIONS, description="Policy direction of the type")
+    status: str = pa.Field(isin=vocab.ACTION_STATUSES, description="proposed/announced/enacted/reversed")
+    scope: str = pa.Field(isin=vocab.ACTION_SCOPES, description="national, or a sub-national authority")
+    magnitude: float = pa.Field(nullable=True, ge=0, description="Size of the action in magnitude_unit")
+    magnitude_unit: str = pa.Field(nullable=True, isin=vocab.MAGNITUDE_UNITS, description="Unit")
+    magnitude_text: str = pa.Field(nullable=True, description="Size as the fact base states it")
+    description: str = pa.Field(description="What happened, in the project's own words")
+    confidence: str = pa.Field(isin=vocab.CONFIDENCE, description="high/medium/low")
+    source_id: str = _source_id()
+    notes: str = pa.Field(nullable=True, description="Caveats")
+
+    class Config:
+        strict = True
+
+
+class ImfCryptoResponses(pa.DataFrameModel):
+    """IMF statements, conditions or findings about a member's crypto policy: the outcomes."""
+
+    response_id: str = pa.Field(unique=True, str_matches=r"^RSP-[A-Z]{3}-\d{2}$", description="Key")
+    iso3: str = _iso3("Country (WLD = membership-wide policy)")
+    responded_on: dt.date = pa.Field(description="Date of the statement or decision")
+    date_precision: str = pa.Field(isin=vocab.DATE_PRECISIONS, description="day, month or year")
+    response_type: str = pa.Field(isin=vocab.RESPONSE_TYPES, description="Controlled vocabulary")
+    stance: str = pa.Field(isin=vocab.STANCES, description="opposing, cautionary or neutral")
+    channel: str = pa.Field(isin=vocab.CHANNELS, description="program, surveillance or policy")
+    linked_action_ids: str = pa.Field(
+        nullable=True, str_matches=r"^ACT-[A-Z]{3}-\d{3}(;ACT-[A-Z]{3}-\d{3})*$",
+        description="Actions dated on or before the response that it addresses (';'-separated)",
+    )
+    description: str = pa.Field(description="What the IMF said or did, in the project's own words")
+    condition_summary: str = pa.Field(nullable=True, description="The condition or demand, summarised")
+    confidence: str = pa.Field(isin=vocab.CONFIDENCE, description="high/medium/low")
+    source_id: str = _source_id()
+    notes: str = pa.Field(nullable=True, description="Caveats")
+
+    class Config:
+        strict = True
+
+
+class ImfPositions(pa.DataFrameModel):
+    """IMF quota and credit outstanding by member, each value dated."""
+
+    iso3: str = _iso3()
+    as_of: dt.date = pa.Field(description="Date the position refers to")
+    measure: str = pa.Field(isin=vocab.POSITION_MEASURES, description="What is measured")
+    value: float = pa.Field(description="Value in `unit`")
+    unit: str = pa.Field(isin=sorted(set(vocab.POSITION_MEASURE_UNIT.values())), description="Unit")
+    source_id: str = _source_id()
+
+    class Config:
+        strict = True
+
+
+class BtcUsdMonthly(pa.DataFrameModel):
+    """Month-end BTC/USD close."""
+
+    month_end_on: dt.date = pa.Field(unique=True, description="Last day of the month")
+    close_usd: float = pa.Field(gt=0, description="Closing price, US$ per BTC")
+    source_id: str = _source_id()
+
+    class Config:
+        strict = True
+
+
+class ElectricityGeneration(pa.DataFrameModel):
+    """Annual electricity generation by country, to size mining-power allocations."""
+
+    iso3: str = _iso3()
+    year: int = pa.Field(ge=1965, le=2100, description="Year")
+    generation_twh: float = pa.Field(ge=0, description="Total generation, TWh")
+    source_id: str = _source_id()
+
+    class Config:
+        strict = True
+
+
+class CryptoAdoptionRanks(pa.DataFrameModel):
+    """Chainalysis Global Crypto Adoption Index rank (context, not a model driver)."""
+
+    iso3: str = _iso3()
+    year: int = pa.Field(ge=2019, le=2100, description="Edition year")
+    adoption_rank: int = pa.Field(ge=1, description="Overall rank (1 = highest adoption)")
+    source_id: str = _source_id()
+
+    class Config:
+        strict = True
+
+
+class MiningHashrateShares(pa.DataFrameModel):
+    """Cambridge CBECI share of bitcoin hashrate by country (2019-09 to 2022-01 only)."""
+
+    iso3: str = _iso3()
+    month_on: dt.date = pa.Field(description="First day of the month")
+    hashrate_share_pct: float = pa.Field(ge=0, le=100, description="Share of global hashrate, %")
+    hashrate_eh_s: float = pa.Field(nullable=True, ge=0, description="Absolute hashrate, EH/s")
+    source_id: str = _source_id()
+
+    class Config:
+        strict = True
+
+
+class CrisisYears(pa.DataFrameModel):
+    """Laeven-Valencia systemic banking, currency and sovereign crisis years (1970-2017)."""
+
+    iso3: str = _iso3()
+    crisis_type: str = pa.Field(isin=vocab.CRISIS_TYPES, description="Kind of crisis")
+    year: int = pa.Field(ge=1945, le=2100, description="Year the crisis started or occurred")
+    source_id: str = _source_id()
+
+    class Config:
+        strict = True
+
+
+class DebtDistressRatings(pa.DataFrameModel):
+    """IMF LIC-DSA risk of external debt distress (PRGT-eligible countries only)."""
+
+    iso3: str = _iso3()
+    as_of: dt.date = pa.Field(description="Date of the list (end of year for the historical table)")
+    risk_of_debt_distress: str = pa.Field(isin=vocab.DEBT_DISTRESS_RISKS, description="Rating")
+    source_id: str = _source_id()
+
+    class Config:
+        strict = True
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    """`fields` of this table reference `reference_fields` of `reference_table`."""
+
+    fields: tuple[str, ...]
+    reference_table: str
+    reference_fields: tuple[str, ...]
+    many: bool = False  # the field holds ';'-separated keys
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table of the package: its file, model, keys and the dates no row may postdate."""
+
+    name: str
+    model: type[pa.DataFrameModel]
+    primary_key: tuple[str, ...]
+    foreign_keys: tuple[ForeignKey, ...] = field(default_factory=tuple)
+    required: bool = True
+
+    @property
+    def file(self) -> str:
+        return f"{self.name}.csv"
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.model.to_schema().columns)
+
+
+def _fk_iso3() -> ForeignKey:
+    return ForeignKey(("iso3",), "countries", ("iso3",))
+
+
+def _fk_source() -> ForeignKey:
+    return ForeignKey(("source_id",), "sources", ("source_id",), many=True)
+
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in [
+        Table("sources", Sources, ("source_id",)),
+        Table("countries", Countries, ("iso3",), (_fk_source(),)),
+        Table("macro", Macro, ("iso3", "year", "indicator"), (_fk_iso3(), _fk_source())),
+        Table("imf_arrangements", ImfArrangements, ("arrangement_id",), (_fk_iso3(), _fk_source())),
+        Table(
+            "imf_reviews",
+            ImfReviews,
+            ("arrangement_id", "review_no"),
+            (ForeignKey(("arrangement_id",), "imf_arrangements", ("arrangement_id",)), _fk_source()),
+        ),
+        Table(
+            "imf_staff_level_agreements",
+            ImfStaffLevelAgreements,
+            ("iso3", "announced_on", "facility", "stage"),
+            (_fk_iso3(), _fk_source()),
+        ),
+        Table("crypto_actions", CryptoActions, ("action_id",), (_fk_iso3(), _fk_source())),
+        Table(
+            "imf_crypto_responses",
+            ImfCryptoResponses,
+            ("response_id",),
+            (
+                _fk_iso3(),
+                _fk_source(),
+                ForeignKey(("linked_action_ids",), "crypto_actions", ("action_id",), many=True),
+            ),
+        ),
+        Table("imf_positions", ImfPositions, ("iso3", "as_of", "measure"), (_fk_iso3(), _fk_source())),
+        Table("btc_usd_monthly", BtcUsdMonthly, ("month_end_on",), (_fk_source(),)),
+        Table(
+            "electricity_generation", ElectricityGeneration, ("iso3", "year"), (_fk_iso3(), _fk_source())
+        ),
+        Table("crypto_adoption_ranks", CryptoAdoptionRanks, ("iso3", "year"), (_fk_iso3(), _fk_source())),
+        Table(
+            "mining_hashrate_shares",
+            MiningHashrateShares,
+            ("iso3", "month_on"),
+            (_fk_iso3(), _fk_source()),
+        ),
+        Table("crisis_years", CrisisYears, ("iso3", "crisis_type", "year"), (_fk_iso3(), _fk_source())),
+        Table(
+            "debt_distress_ratings",
+            DebtDistressRatings,
+            ("iso3", "as_of"),
+            (_fk_iso3(), _fk_source()),
+        ),
+    ]
+}
+
+# Pairs of date columns where the second may not precede the first: (table, start, end).
+DATE_ORDER: list[tuple[str, str, str]] = [
+    ("imf_arrangements", "approved_on", "expires_on"),
+    ("imf_arrangements", "approved_on", "ended_on"),
+]

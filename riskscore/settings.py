@@ -1,0 +1,25 @@
+"""Paths and defaults in one place (model weights live in config/model.toml, not here)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+REPO_DIR = PACKAGE_DIR.parent
+
+DATASETS_DIR = Path("datasets")  # relative to the working directory, like make's targets
+OUT_DIR = Path("out")
+SHARED_DIR = Path("../shared")
+
+
+def sql_dir() -> Path:
+    """The layered SQL files: the repo's sql/ in a checkout, the packaged copy in a wheel."""
+    for candidate in (REPO_DIR / "sql", PACKAGE_DIR / "_sql"):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError("sql/ directory not found next to the riskscore package")
+
+
+def curated_dir(datasets: Path) -> Path:
+    """Hand-curated, sourced inputs that the ingest merges with the raw extracts."""
+    return datasets / "curated"

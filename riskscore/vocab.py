@@ -1,0 +1,168 @@
+"""Controlled vocabularies shared by the schemas, the ingest modules and the model.
+
+One place for every allowed value, so the data dictionary, the validation and the
+scoring SQL cannot drift apart.
+"""
+
+from __future__ import annotations
+
+# --- crypto actions -------------------------------------------------------------------------
+# action_type -> direction, as defined in the fact base (../shared/facts/README.md).
+ACTION_TYPE_DIRECTION: dict[str, str] = {
+    "legal_tender_adoption": "state_exposure",
+    "legal_tender_effective": "state_exposure",
+    "public_btc_purchase": "state_exposure",
+    "holdings_disclosure": "state_exposure",
+    "strategic_reserve_announced": "state_exposure",
+    "strategic_reserve_law": "state_exposure",
+    "state_mining": "state_exposure",
+    "mining_power_allocation": "state_exposure",
+    "national_token": "state_exposure",
+    "state_wallet_launch": "state_exposure",
+    "state_crypto_payments": "state_exposure",
+    "sovereign_crypto_debt": "state_exposure",
+    "official_token_promotion": "state_exposure",
+    "foreign_crypto_partnership": "state_exposure",
+    "crypto_agency_created": "state_exposure",
+    "regulator_created": "liberalizing",
+    "licensing_regime": "liberalizing",
+    "legal_recognition": "liberalizing",
+    "tax_treatment": "liberalizing",
+    "ban_lifted": "liberalizing",
+    "mining_legalisation": "liberalizing",
+    "crypto_payment_sandbox": "liberalizing",
+    "crypto_ban": "restrictive",
+    "crypto_banking_ban": "restrictive",
+    "crypto_payment_ban": "restrictive",
+    "mining_restriction": "restrictive",
+    "legal_tender_repeal": "restrictive",
+    "legal_tender_rollback": "restrictive",
+    "national_token_shutdown": "restrictive",
+    "official_warning": "restrictive",
+    "cbdc_launch": "neutral",
+    "cbdc_pilot": "neutral",
+}
+ACTION_TYPES = sorted(ACTION_TYPE_DIRECTION)
+DIRECTIONS = ["state_exposure", "liberalizing", "restrictive", "neutral"]
+ACTION_STATUSES = ["proposed", "announced", "enacted", "reversed"]
+ACTION_SCOPES = ["national", "subnational"]
+DATE_PRECISIONS = ["day", "month", "year"]
+CONFIDENCE = ["high", "medium", "low"]
+
+# Units a normalised magnitude may carry. USD_m = millions of US dollars.
+MAGNITUDE_UNITS = ["MW", "BTC", "USD_m", "tokens", "pct_reserves", "kg_gold", "pct_tax", "count"]
+
+# --- IMF responses ----------------------------------------------------------------------------
+RESPONSE_TYPE_STANCE: dict[str, str] = {
+    "article_iv_warning": "opposing",
+    "article_iv_observation": "cautionary",
+    "staff_statement_concern": "opposing",
+    "staff_statement": "cautionary",
+    "program_commitment": "opposing",
+    "program_condition": "opposing",
+    "staff_report_finding": "opposing",
+    "board_statement": "opposing",
+    "review_delay": "opposing",
+    "publication_blocked": "opposing",
+    "board_policy_paper": "opposing",
+    "technical_assessment": "neutral",
+}
+RESPONSE_TYPES = sorted(RESPONSE_TYPE_STANCE)
+STANCES = ["opposing", "cautionary", "neutral"]
+CHANNELS = ["program", "surveillance", "policy"]
+
+# --- IMF arrangements -------------------------------------------------------------------------
+# facility -> instrument_kind. Blends are written with a slash, e.g. "EFF/ECF".
+FACILITY_KIND: dict[str, str] = {
+    # upper-credit-tranche lending (GRA)
+    "SBA": "lending",
+    "EFF": "lending",
+    # concessional lending (PRGT and its predecessors)
+    "ECF": "lending",
+    "SCF": "lending",
+    "ESF": "lending",
+    "PRGF": "lending",
+    "ESAF": "lending",
+    "SAF": "lending",
+    # resilience lending (RST)
+    "RSF": "lending",
+    # precautionary / insurance lines
+    "FCL": "precautionary_line",
+    "PLL": "precautionary_line",
+    "PCL": "precautionary_line",
+    "SLL": "precautionary_line",
+    # outright emergency financing (no arrangement, no reviews)
+    "RFI": "emergency",
+    "RCF": "emergency",
+    # non-lending instruments (no money)
+    "SMP": "non_lending",
+    "PCI": "non_lending",
+    "PSI": "non_lending",
+    # blends
+    "EFF/ECF": "lending",
+    "SBA/SCF": "lending",
+    "SBA/ESF": "lending",
+    "PRGF/EFF": "lending",
+    "PSI/SCF": "lending",
+}
+FACILITIES = sorted(FACILITY_KIND)
+INSTRUMENT_KINDS = ["lending", "precautionary_line", "emergency", "non_lending"]
+ARRANGEMENT_STATUSES = [
+    "active",
+    "completed",
+    "expired",
+    "cancelled",
+    "lapsed",
+    "suspended",
+    "off_track",
+    "disbursed",  # outright emergency disbursement (RFI/RCF)
+]
+
+# --- macro ------------------------------------------------------------------------------------
+# indicator -> unit. Amounts carry their unit in the name (see ../shared/STYLE.md).
+MACRO_INDICATOR_UNIT: dict[str, str] = {
+    "gdp_usd_bn": "USD bn",
+    "real_gdp_growth_pct": "percent",
+    "inflation_pct": "percent",
+    "gov_gross_debt_pct_gdp": "percent of GDP",
+    "fiscal_balance_pct_gdp": "percent of GDP",
+    "primary_balance_pct_gdp": "percent of GDP",
+    "current_account_pct_gdp": "percent of GDP",
+    "population_m": "millions",
+    "reserves_usd_bn": "USD bn",
+    "reserves_months_imports": "months",
+    "reserves_pct_gdp": "percent of GDP",
+    "remittances_pct_gdp": "percent of GDP",
+    "external_debt_pct_gni": "percent of GNI",
+    "debt_service_pct_exports": "percent of exports",
+    "short_term_debt_pct_reserves": "percent of reserves",
+    "electricity_consumption_twh": "TWh",
+}
+MACRO_INDICATORS = sorted(MACRO_INDICATOR_UNIT)
+
+# --- IMF positions ----------------------------------------------------------------------------
+POSITION_MEASURE_UNIT: dict[str, str] = {
+    "quota_sdr_m": "SDR m",
+    "gra_credit_sdr_m": "SDR m",
+    "prgt_credit_sdr_m": "SDR m",
+    "rst_credit_sdr_m": "SDR m",
+    "total_credit_sdr_m": "SDR m",
+    "total_credit_pct_quota": "percent of quota",
+    "use_of_imf_credit_usd_m": "USD m",
+}
+POSITION_MEASURES = sorted(POSITION_MEASURE_UNIT)
+
+# --- context ----------------------------------------------------------------------------------
+CRISIS_TYPES = [
+    "banking_crisis_start",
+    "currency_crisis",
+    "sovereign_debt_crisis",
+    "sovereign_debt_restructuring",
+]
+DEBT_DISTRESS_RISKS = ["low", "moderate", "high", "in_debt_distress"]
+
+INCOME_GROUPS = ["Low income", "Lower middle income", "Upper middle income", "High income"]
+
+# ISO3 stand-ins used where ISO 3166-1 has no code.
+KOSOVO_ISO3 = "XKX"  # World Bank's user-assigned code; the IMF's own "KOS" is mapped to it
+WORLD_ISO3 = "WLD"  # membership-wide IMF policy, not a country
