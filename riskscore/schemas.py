@@ -156,6 +156,9 @@ class CryptoActions(pa.DataFrameModel):
     magnitude: float = pa.Field(nullable=True, ge=0, description="Size of the action in magnitude_unit")
     magnitude_unit: str = pa.Field(nullable=True, isin=vocab.MAGNITUDE_UNITS, description="Unit")
     magnitude_text: str = pa.Field(nullable=True, description="Size as the fact base states it")
+    reported_holdings_btc: float = pa.Field(
+        nullable=True, ge=0, description="State's total BTC holdings reported with this action, if stated"
+    )
     description: str = pa.Field(description="What happened, in the project's own words")
     confidence: str = pa.Field(isin=vocab.CONFIDENCE, description="high/medium/low")
     source_id: str = _source_id()
