@@ -32,10 +32,10 @@ def _source_id() -> pa.Field:
 class Sources(pa.DataFrameModel):
     """Every publication or dataset a fact row rests on."""
 
-    source_id: str = pa.Field(str_matches=r"^[a-z0-9_.:-]+$", unique=True, description="Key")
+    source_id: str = pa.Field(str_matches=r"^[a-z0-9_.:-]+$", description="Key")
     publisher: str = pa.Field(description="Organisation or outlet that published the source")
     title: str = pa.Field(nullable=True, description="Title of the page, report or dataset")
-    url: str = pa.Field(str_matches=r"^https?://", description="Address the source was read at")
+    url: str = pa.Field(str_matches=r"^https?://\S+$", description="Address the source was read at")
     published_on: dt.date = pa.Field(nullable=True, description="Publication date, if stated")
     accessed_on: dt.date = pa.Field(nullable=True, description="Date the source was read or copied")
     license: str = pa.Field(nullable=True, description="Licence or terms of reuse, if known")
@@ -48,7 +48,7 @@ class Sources(pa.DataFrameModel):
 class Countries(pa.DataFrameModel):
     """Every IMF member, plus the few non-members other tables mention."""
 
-    iso3: str = pa.Field(str_matches=ISO3, unique=True, description="ISO 3166-1 alpha-3 (Kosovo XKX)")
+    iso3: str = pa.Field(str_matches=ISO3, description="ISO 3166-1 alpha-3 (Kosovo XKX)")
     name: str = pa.Field(description="Short English name")
     imf_member: bool = pa.Field(description="IMF member today")
     joined_imf_on: dt.date = pa.Field(
@@ -86,11 +86,13 @@ class ImfArrangements(pa.DataFrameModel):
     """One row per IMF arrangement or outright disbursement, 1952 to date."""
 
     arrangement_id: str = pa.Field(
-        unique=True, str_matches=r"^[A-Z]{3}-[A-Z/]+-\d{4}-\d{2}-\d{2}$",
+        str_matches=r"^[A-Z]{3}-[A-Z/]+-\d{4}-\d{2}-\d{2}$",
         description="Key: ISO3-FACILITY-APPROVED_ON",
     )
     iso3: str = _iso3()
-    facility: str = pa.Field(isin=vocab.FACILITIES, description="IMF facility code; blends with '/'")
+    facility: str = pa.Field(
+        isin=vocab.FACILITIES, description="IMF facility code; blends with '/'"
+    )
     instrument_kind: str = pa.Field(
         isin=vocab.INSTRUMENT_KINDS,
         description="lending, precautionary_line, emergency (RFI/RCF) or non_lending (SMP/PCI/PSI)",
@@ -100,9 +102,15 @@ class ImfArrangements(pa.DataFrameModel):
     ended_on: dt.date = pa.Field(
         nullable=True, description="Actual early end or cancellation date (empty if none known)"
     )
-    amount_sdr_m: float = pa.Field(nullable=True, ge=0, description="Access at approval+augmentations, SDR m")
-    amount_usd_m: float = pa.Field(nullable=True, ge=0, description="Amount in US$ m where only that is known")
-    status: str = pa.Field(isin=vocab.ARRANGEMENT_STATUSES, description="Status as of the latest source")
+    amount_sdr_m: float = pa.Field(
+        nullable=True, ge=0, description="Access at approval+augmentations, SDR m"
+    )
+    amount_usd_m: float = pa.Field(
+        nullable=True, ge=0, description="Amount in US$ m where only that is known"
+    )
+    status: str = pa.Field(
+        isin=vocab.ARRANGEMENT_STATUSES, description="Status as of the latest source"
+    )
     source_id: str = _source_id()
     notes: str = pa.Field(nullable=True, description="Reconciliation notes")
 
@@ -116,7 +124,9 @@ class ImfReviews(pa.DataFrameModel):
     arrangement_id: str = pa.Field(description="Key into imf_arrangements.csv")
     review_no: int = pa.Field(ge=0, le=30, description="Review number (1 = first review)")
     scheduled_on: dt.date = pa.Field(nullable=True, description="Originally scheduled date")
-    completed_on: dt.date = pa.Field(nullable=True, description="Board completion date (empty if not)")
+    completed_on: dt.date = pa.Field(
+        nullable=True, description="Board completion date (empty if not)"
+    )
     amount_sdr_m: float = pa.Field(nullable=True, ge=0, description="Amount made available, SDR m")
     source_id: str = _source_id()
     notes: str = pa.Field(nullable=True, description="Caveats, e.g. month-only dates")
@@ -143,21 +153,29 @@ class ImfStaffLevelAgreements(pa.DataFrameModel):
 class CryptoActions(pa.DataFrameModel):
     """Government, central-bank or sub-national actions on crypto."""
 
-    action_id: str = pa.Field(unique=True, str_matches=r"^ACT-[A-Z]{3}-\d{3}$", description="Key")
+    action_id: str = pa.Field(str_matches=r"^ACT-[A-Z]{3}-\d{3}$", description="Key")
     iso3: str = _iso3()
     announced_on: dt.date = pa.Field(
-        description="When the action became public; month/year-precision dates are the period's last day"
+        description="When it became public (month/year precision: last day of the period)"
     )
     date_precision: str = pa.Field(isin=vocab.DATE_PRECISIONS, description="day, month or year")
     action_type: str = pa.Field(isin=vocab.ACTION_TYPES, description="Controlled vocabulary")
     direction: str = pa.Field(isin=vocab.DIRECTIONS, description="Policy direction of the type")
-    status: str = pa.Field(isin=vocab.ACTION_STATUSES, description="proposed/announced/enacted/reversed")
-    scope: str = pa.Field(isin=vocab.ACTION_SCOPES, description="national, or a sub-national authority")
-    magnitude: float = pa.Field(nullable=True, ge=0, description="Size of the action in magnitude_unit")
+    status: str = pa.Field(
+        isin=vocab.ACTION_STATUSES, description="proposed/announced/enacted/reversed"
+    )
+    scope: str = pa.Field(
+        isin=vocab.ACTION_SCOPES, description="national, or a sub-national authority"
+    )
+    magnitude: float = pa.Field(
+        nullable=True, ge=0, description="Size of the action in magnitude_unit"
+    )
     magnitude_unit: str = pa.Field(nullable=True, isin=vocab.MAGNITUDE_UNITS, description="Unit")
     magnitude_text: str = pa.Field(nullable=True, description="Size as the fact base states it")
     reported_holdings_btc: float = pa.Field(
-        nullable=True, ge=0, description="State's total BTC holdings reported with this action, if stated"
+        nullable=True,
+        ge=0,
+        description="State's total BTC holdings reported with this action, if stated",
     )
     description: str = pa.Field(description="What happened, in the project's own words")
     confidence: str = pa.Field(isin=vocab.CONFIDENCE, description="high/medium/low")
@@ -171,7 +189,7 @@ class CryptoActions(pa.DataFrameModel):
 class ImfCryptoResponses(pa.DataFrameModel):
     """IMF statements, conditions or findings about a member's crypto policy: the outcomes."""
 
-    response_id: str = pa.Field(unique=True, str_matches=r"^RSP-[A-Z]{3}-\d{2}$", description="Key")
+    response_id: str = pa.Field(str_matches=r"^RSP-[A-Z]{3}-\d{2}$", description="Key")
     iso3: str = _iso3("Country (WLD = membership-wide policy)")
     responded_on: dt.date = pa.Field(description="Date of the statement or decision")
     date_precision: str = pa.Field(isin=vocab.DATE_PRECISIONS, description="day, month or year")
@@ -179,11 +197,14 @@ class ImfCryptoResponses(pa.DataFrameModel):
     stance: str = pa.Field(isin=vocab.STANCES, description="opposing, cautionary or neutral")
     channel: str = pa.Field(isin=vocab.CHANNELS, description="program, surveillance or policy")
     linked_action_ids: str = pa.Field(
-        nullable=True, str_matches=r"^ACT-[A-Z]{3}-\d{3}(;ACT-[A-Z]{3}-\d{3})*$",
+        nullable=True,
+        str_matches=r"^ACT-[A-Z]{3}-\d{3}(;ACT-[A-Z]{3}-\d{3})*$",
         description="Actions dated on or before the response that it addresses (';'-separated)",
     )
     description: str = pa.Field(description="What the IMF said or did, in the project's own words")
-    condition_summary: str = pa.Field(nullable=True, description="The condition or demand, summarised")
+    condition_summary: str = pa.Field(
+        nullable=True, description="The condition or demand, summarised"
+    )
     confidence: str = pa.Field(isin=vocab.CONFIDENCE, description="high/medium/low")
     source_id: str = _source_id()
     notes: str = pa.Field(nullable=True, description="Caveats")
@@ -209,7 +230,7 @@ class ImfPositions(pa.DataFrameModel):
 class BtcUsdMonthly(pa.DataFrameModel):
     """Month-end BTC/USD close."""
 
-    month_end_on: dt.date = pa.Field(unique=True, description="Last day of the month")
+    month_end_on: dt.date = pa.Field(description="Last day of the month")
     close_usd: float = pa.Field(gt=0, description="Closing price, US$ per BTC")
     source_id: str = _source_id()
 
@@ -326,7 +347,10 @@ TABLES: dict[str, Table] = {
             "imf_reviews",
             ImfReviews,
             ("arrangement_id", "review_no"),
-            (ForeignKey(("arrangement_id",), "imf_arrangements", ("arrangement_id",)), _fk_source()),
+            (
+                ForeignKey(("arrangement_id",), "imf_arrangements", ("arrangement_id",)),
+                _fk_source(),
+            ),
         ),
         Table(
             "imf_staff_level_agreements",
@@ -345,19 +369,31 @@ TABLES: dict[str, Table] = {
                 ForeignKey(("linked_action_ids",), "crypto_actions", ("action_id",), many=True),
             ),
         ),
-        Table("imf_positions", ImfPositions, ("iso3", "as_of", "measure"), (_fk_iso3(), _fk_source())),
+        Table(
+            "imf_positions", ImfPositions, ("iso3", "as_of", "measure"), (_fk_iso3(), _fk_source())
+        ),
         Table("btc_usd_monthly", BtcUsdMonthly, ("month_end_on",), (_fk_source(),)),
         Table(
-            "electricity_generation", ElectricityGeneration, ("iso3", "year"), (_fk_iso3(), _fk_source())
+            "electricity_generation",
+            ElectricityGeneration,
+            ("iso3", "year"),
+            (_fk_iso3(), _fk_source()),
         ),
-        Table("crypto_adoption_ranks", CryptoAdoptionRanks, ("iso3", "year"), (_fk_iso3(), _fk_source())),
+        Table(
+            "crypto_adoption_ranks",
+            CryptoAdoptionRanks,
+            ("iso3", "year"),
+            (_fk_iso3(), _fk_source()),
+        ),
         Table(
             "mining_hashrate_shares",
             MiningHashrateShares,
             ("iso3", "month_on"),
             (_fk_iso3(), _fk_source()),
         ),
-        Table("crisis_years", CrisisYears, ("iso3", "crisis_type", "year"), (_fk_iso3(), _fk_source())),
+        Table(
+            "crisis_years", CrisisYears, ("iso3", "crisis_type", "year"), (_fk_iso3(), _fk_source())
+        ),
         Table(
             "debt_distress_ratings",
             DebtDistressRatings,
@@ -365,6 +401,12 @@ TABLES: dict[str, Table] = {
             (_fk_iso3(), _fk_source()),
         ),
     ]
+}
+
+# Date columns that hold schedules rather than observed events, so they may lie in the future.
+SCHEDULED_DATES: set[tuple[str, str]] = {
+    ("imf_arrangements", "expires_on"),
+    ("imf_reviews", "scheduled_on"),
 }
 
 # Pairs of date columns where the second may not precede the first: (table, start, end).

@@ -33,7 +33,9 @@ MODULES: list[str] = [
 Progress = Callable[[str], None]
 
 
-def build_all(shared: Path, curated: Path, progress: Progress | None = None) -> dict[str, pl.DataFrame]:
+def build_all(
+    shared: Path, curated: Path, progress: Progress | None = None
+) -> dict[str, pl.DataFrame]:
     """Run every ingest module and return the finished tables (not yet written)."""
     ctx = IngestContext(shared=shared, curated=curated)
     if not (shared / "sources").is_dir():
@@ -47,7 +49,9 @@ def build_all(shared: Path, curated: Path, progress: Progress | None = None) -> 
         for table, frame in produced.items():
             parts.setdefault(table, []).append(frame)
             ctx.tables[table] = pl.concat(parts[table], how="diagonal_relaxed")
-    tables = {t: finalize_table(t, pl.concat(fs, how="diagonal_relaxed")) for t, fs in parts.items()}
+    tables = {
+        t: finalize_table(t, pl.concat(fs, how="diagonal_relaxed")) for t, fs in parts.items()
+    }
     tables["sources"] = finalize_table("sources", ctx.sources_frame())
     missing = [t for t, spec in TABLES.items() if spec.required and t not in tables]
     if missing:

@@ -1,0 +1,115 @@
+"""Generate the Frictionless Data Package (v2) descriptor from the pandera models.
+
+The models in `riskscore.schemas` are the single source of truth; `datapackage.json` is
+derived from them so the two cannot drift (a test regenerates and compares).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+
+from riskscore import __version__
+from riskscore.schemas import TABLES, Table
+
+PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
+RESOURCE_PROFILE = "https://datapackage.org/profiles/2.0/dataresource.json"
+SCHEMA_PROFILE = "https://datapackage.org/profiles/2.0/tableschema.json"
+
+_TYPES = {pl.String: "string", pl.Int64: "integer", pl.Float64: "number", pl.Boolean: "boolean"}
+
+PACKAGE_DESCRIPTION = (
+    "Sourced tables of country finances, IMF arrangements and reviews, government crypto "
+    "actions and IMF responses, built to score the risk that a government's crypto policy "
+    "collides with its IMF program. Every fact row carries a source_id into sources.csv; "
+    "source_id may hold several ids joined by ';' (such multi-valued references are checked "
+    "by `riskscore validate`, not declared as foreign keys here)."
+)
+
+
+def _field(name: str, column) -> dict:
+    dtype = column.dtype.type
+    spec: dict = {"name": name, "type": "date" if dtype == pl.Date else _TYPES[dtype]}
+    if column.description:
+        spec["description"] = column.description
+    constraints: dict = {}
+    if not column.nullable:
+        constraints["required"] = True
+    for check in column.checks:
+        stats = check.statistics or {}
+        if check.name == "isin":
+            constraints["enum"] = list(stats["allowed_values"])
+        elif check.name == "str_matches":
+            constraints["pattern"] = stats["pattern"].removeprefix("^").removesuffix("$")
+        elif check.name == "greater_than_or_equal_to":
+            constraints["minimum"] = stats["min_value"]
+        elif check.name == "greater_than":
+            constraints["exclusiveMinimum"] = stats["min_value"]
+        elif check.name == "less_than_or_equal_to":
+            constraints["maximum"] = stats["max_value"]
+    if constraints:
+        spec["constraints"] = constraints
+    return spec
+
+
+def _resource(table: Table) -> dict:
+    schema = table.model.to_schema()
+    fields = [_field(name, schema.columns[name]) for name in table.columns]
+    foreign_keys = [
+        {
+            "fields": list(fk.fields),
+            "reference": {"resource": fk.reference_table, "fields": list(fk.reference_fields)},
+        }
+        for fk in table.foreign_keys
+        if not fk.many
+    ]
+    table_schema: dict = {
+        "$schema": SCHEMA_PROFILE,
+        "fields": fields,
+        "missingValues": [""],
+        "primaryKey": list(table.primary_key),
+    }
+    if foreign_keys:
+        table_schema["foreignKeys"] = foreign_keys
+    return {
+        "$schema": RESOURCE_PROFILE,
+        "name": table.name,
+        "path": table.file,
+        "type": "table",
+        "format": "csv",
+        "mediatype": "text/csv",
+        "encoding": "utf-8",
+        "description": (table.model.__doc__ or "").strip(),
+        "schema": table_schema,
+    }
+
+
+def descriptor() -> dict:
+    """The package descriptor as a dict."""
+    return {
+        "$schema": PROFILE,
+        "name": "riskscore",
+        "title": "riskscore data package: crypto policy and IMF programs",
+        "description": PACKAGE_DESCRIPTION,
+        "version": __version__,
+        "licenses": [
+            {
+                "name": "other-at",
+                "title": "Mixed: each table keeps its upstream licence (README.md, sources.csv)",
+            }
+        ],
+        "resources": [_resource(table) for table in TABLES.values()],
+    }
+
+
+def render() -> str:
+    return json.dumps(descriptor(), indent=2, ensure_ascii=False) + "\n"
+
+
+def write(directory: Path) -> Path:
+    """Write datapackage.json into the package folder."""
+    path = directory / "datapackage.json"
+    path.write_text(render(), encoding="utf-8")
+    return path

@@ -1,0 +1,46 @@
+"""Shared fixtures: the shipped package, a tiny hand-made package, and helpers to corrupt copies."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+DATASETS = REPO / "datasets"
+MINI = Path(__file__).resolve().parent / "fixtures" / "mini_package"
+SHARED = REPO.parent / "shared"
+
+
+@pytest.fixture
+def mini_package(tmp_path: Path) -> Path:
+    """A writable copy of the tiny, valid hand-made package."""
+    target = tmp_path / "pkg"
+    shutil.copytree(MINI, target)
+    return target
+
+
+@pytest.fixture
+def shipped_copy(tmp_path: Path) -> Path:
+    """A writable copy of the shipped data package (CSV files only)."""
+    target = tmp_path / "datasets"
+    target.mkdir()
+    for path in DATASETS.glob("*.csv"):
+        shutil.copy(path, target / path.name)
+    return target
+
+
+def replace_in_file(path: Path, old: str, new: str, count: int = 1) -> None:
+    """Corrupt a copy by text substitution; fails loudly if `old` is not there."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path.name}"
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+def line_of(path: Path, needle: str) -> int:
+    """The 1-based editor line on which `needle` first appears."""
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if needle in line:
+            return number
+    raise AssertionError(f"{needle!r} not in {path.name}")
