@@ -1,0 +1,52 @@
+-- Each crypto action known on each as-of date and the points it adds to (or, for restrictive
+-- and regulatory-alignment actions, removes from) the state_actions factor:
+-- points = type weight x status multiplier x 0.5 ^ (age in months / half-life).
+with
+
+actions as (select * from stg_crypto_actions),
+
+country_dates as (select * from country_dates),
+
+types as (select * from cfg_action_types),
+
+statuses as (select * from cfg_action_status),
+
+known as (
+    select
+        cd.as_of,
+        a.*
+    from actions as a
+    inner join country_dates as cd
+        on a.iso3 = cd.iso3
+        and a.known_on <= cd.as_of
+),
+
+final as (
+    select
+        -- keys
+        k.iso3,
+        k.as_of,
+        k.action_id,
+        -- attributes
+        k.action_type,
+        k.direction,
+        k.status,
+        k.announced_on,
+        k.magnitude,
+        k.magnitude_unit,
+        k.reported_holdings_btc,
+        -- measures
+        date_diff('day', k.announced_on, k.as_of) / 30.4375 as age_months,
+        t.weight as type_weight,
+        s.multiplier as status_multiplier,
+        t.half_life_months,
+        pow(0.5, age_months / t.half_life_months) as decay,
+        t.weight * s.multiplier * decay as points,
+        -- lineage
+        k.source_id
+    from known as k
+    inner join types as t using (action_type)
+    inner join statuses as s using (status)
+)
+
+select * from final

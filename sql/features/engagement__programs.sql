@@ -1,0 +1,152 @@
+-- What IMF engagement is in force on each as-of date: arrangements (by instrument), recent
+-- emergency financing, staff-level agreements awaiting the Board; the size of the lending and
+-- the months since the last completed review.
+with
+
+country_dates as (select * from country_dates),
+
+arrangements as (select * from stg_imf_arrangements),
+
+reviews as (select * from stg_imf_reviews),
+
+agreements as (select * from stg_imf_staff_level_agreements),
+
+denominators as (select * from denominators),
+
+levels as (select * from cfg_program_level),
+
+params as (select * from cfg_scalars),
+
+in_force as (
+    select
+        cd.iso3,
+        cd.as_of,
+        a.arrangement_id,
+        a.instrument_kind,
+        a.amount_usd_m,
+        a.approved_on,
+        a.source_id
+    from country_dates as cd
+    cross join params as p
+    inner join arrangements as a
+        on a.iso3 = cd.iso3
+        and a.approved_on <= cd.as_of
+        and (
+            (a.instrument_kind <> 'emergency' and cd.as_of < a.in_force_until)
+            or (
+                a.instrument_kind = 'emergency'
+                and cd.as_of < a.approved_on
+                    + to_months(cast(p.engagement_emergency_window_months as integer))
+            )
+        )
+),
+
+-- an SLA on a new arrangement counts until the Board approves one or the window passes
+pending_agreements as (
+    select
+        cd.iso3,
+        cd.as_of,
+        s.facility,
+        s.announced_on,
+        s.source_id
+    from country_dates as cd
+    cross join params as p
+    inner join agreements as s
+        on s.iso3 = cd.iso3
+        and s.announced_on <= cd.as_of
+        and cd.as_of < s.announced_on + to_days(cast(p.engagement_sla_window_days as integer))
+    where not exists (
+        select 1
+        from arrangements as a
+        where a.iso3 = s.iso3
+            and a.approved_on >= s.announced_on
+            and a.approved_on <= cd.as_of
+    )
+),
+
+level_rows as (
+    select iso3, as_of, instrument_kind as level, arrangement_id as evidence_id, source_id
+    from in_force
+    union all
+    select iso3, as_of, 'staff_level_agreement', 'SLA ' || facility || ' ' || announced_on, source_id
+    from pending_agreements
+),
+
+program_level as (
+    select
+        r.iso3,
+        r.as_of,
+        max(l.value) as level_value,
+        list(distinct r.evidence_id order by r.evidence_id) as evidence_ids,
+        list(distinct r.source_id order by r.source_id) as source_ids
+    from level_rows as r
+    inner join levels as l using (level)
+    group by r.iso3, r.as_of
+),
+
+lending as (
+    select
+        iso3,
+        as_of,
+        sum(amount_usd_m) as amount_usd_m,
+        bool_or(amount_usd_m is null) as amount_missing,
+        max(approved_on) as latest_approval_on,
+        list(arrangement_id order by arrangement_id) as evidence_ids,
+        list(distinct source_id order by source_id) as source_ids
+    from in_force
+    where instrument_kind in ('lending', 'non_lending')
+    group by iso3, as_of
+),
+
+last_review as (
+    select
+        f.iso3,
+        f.as_of,
+        max(r.completed_on) as completed_on,
+        arg_max(r.source_id, r.completed_on) as source_id,
+        arg_max(r.arrangement_id || ' review ' || r.review_no, r.completed_on) as evidence_id
+    from in_force as f
+    inner join reviews as r
+        on r.arrangement_id = f.arrangement_id
+        and r.completed_on <= f.as_of
+    group by f.iso3, f.as_of
+),
+
+final as (
+    select
+        -- keys
+        cd.iso3,
+        cd.as_of,
+        -- measures
+        coalesce(pl.level_value, 0) as program_level,
+        case
+            when ln.iso3 is null then 0
+            when ln.amount_missing or d.gdp_usd_bn is null then null
+            else 100 * ln.amount_usd_m / (d.gdp_usd_bn * 1e3)
+        end as program_size_pct_gdp,
+        case
+            when ln.iso3 is null then 0
+            else date_diff(
+                'day', greatest(ln.latest_approval_on, coalesce(lr.completed_on, ln.latest_approval_on)),
+                cd.as_of
+            ) / 30.4375
+        end as months_since_review,
+        -- lineage
+        coalesce(pl.evidence_ids, []) as level_evidence_ids,
+        coalesce(pl.source_ids, []) as level_source_ids,
+        coalesce(ln.evidence_ids, []) as lending_evidence_ids,
+        case when ln.iso3 is null then []
+            else list_filter(ln.source_ids || [d.gdp_source_id], lambda s: s is not null) end
+            as size_source_ids,
+        case when lr.evidence_id is null then coalesce(ln.evidence_ids, [])
+            else [lr.evidence_id] end as review_evidence_ids,
+        case when lr.source_id is null then coalesce(ln.source_ids, [])
+            else [lr.source_id] end as review_source_ids
+    from country_dates as cd
+    left join program_level as pl using (iso3, as_of)
+    left join lending as ln using (iso3, as_of)
+    left join last_review as lr using (iso3, as_of)
+    left join denominators as d using (iso3, as_of)
+)
+
+select * from final
