@@ -1,0 +1,199 @@
+"""The pipeline a user runs: validated package -> model -> Parquet outputs and the DuckDB file.
+
+Every function here is what a CLI command calls, and a notebook user can call it too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from riskscore import __version__, db, export, model, settings
+from riskscore.config import ModelConfig
+from riskscore.config import load as load_config
+from riskscore.schemas import TABLES
+from riskscore.validate import PackageReport, validate_package, write_failures
+
+FREQUENCIES = {"month": 1, "quarter": 3, "year": 12}
+HISTORY_START = dt.date(2015, 1, 1)
+
+
+class InvalidPackage(Exception):
+    """The data package failed validation; `report` holds every failure."""
+
+    def __init__(self, report: PackageReport):
+        super().__init__(f"{report.directory}: {len(report.failures)} validation failure(s)")
+        self.report = report
+
+
+@dataclass(frozen=True)
+class Package:
+    """The validated tables of a data package and a hash identifying their content."""
+
+    directory: Path
+    tables: dict[str, pl.DataFrame]
+    data_sha256: str
+
+
+def data_hash(directory: Path) -> str:
+    """SHA-256 over the package's table files, in table order."""
+    digest = hashlib.sha256()
+    for table in TABLES.values():
+        path = directory / table.file
+        digest.update(table.file.encode())
+        digest.update(path.read_bytes() if path.exists() else b"")
+    return digest.hexdigest()
+
+
+def load_package(datasets: Path = settings.DATASETS_DIR, today: dt.date | None = None) -> Package:
+    """Validate the package and return its typed tables; raise InvalidPackage on any failure."""
+    report = validate_package(datasets, today=today)
+    if not report.ok:
+        raise InvalidPackage(report)
+    return Package(datasets, report.clean_tables(), data_hash(datasets))
+
+
+def period_ends(start: dt.date, end: dt.date, freq: str = "quarter") -> list[dt.date]:
+    """Month, quarter or year ends from `start` to `end` inclusive."""
+    step = FREQUENCIES[freq]
+    dates = []
+    year, month = start.year, start.month
+    while True:
+        # the first period end on or after `start`
+        month_end_month = ((month - 1) // step + 1) * step
+        first_next = dt.date(year + (month_end_month == 12), month_end_month % 12 + 1, 1)
+        day = first_next - dt.timedelta(days=1)
+        if day > end:
+            return dates
+        if day >= start:
+            dates.append(day)
+        year, month = first_next.year, first_next.month
+
+
+def _metadata(package: Package, config: ModelConfig, **extra: str) -> dict[str, str]:
+    return {
+        "model_version": config.version,
+        "config_sha256": config.sha256,
+        "data_sha256": package.data_sha256,
+        "riskscore_version": __version__,
+        **extra,
+    }
+
+
+def run_model(
+    dates: list[dt.date],
+    datasets: Path = settings.DATASETS_DIR,
+    config: ModelConfig | None = None,
+    package: Package | None = None,
+) -> tuple[model.ModelRun, Package]:
+    """Validate the package (unless given) and score every member on every date."""
+    package = package or load_package(datasets)
+    return model.run(package.tables, dates, config or load_config()), package
+
+
+def score(
+    as_of: dt.date | None = None,
+    datasets: Path = settings.DATASETS_DIR,
+    config: ModelConfig | None = None,
+) -> pl.DataFrame:
+    """Scores of every IMF member as of a date (default today), ranked, as a polars frame."""
+    run, _ = run_model([as_of or dt.date.today()], datasets, config)
+    return run.scores
+
+
+def contributions(
+    as_of: dt.date | None = None,
+    datasets: Path = settings.DATASETS_DIR,
+    config: ModelConfig | None = None,
+) -> pl.DataFrame:
+    """Factor contributions (they sum to each score) as of a date."""
+    run, _ = run_model([as_of or dt.date.today()], datasets, config)
+    return run.contributions
+
+
+def history(
+    start: dt.date = HISTORY_START,
+    end: dt.date | None = None,
+    freq: str = "quarter",
+    datasets: Path = settings.DATASETS_DIR,
+    config: ModelConfig | None = None,
+) -> pl.DataFrame:
+    """Scores for every period end from start to end (default today)."""
+    run, _ = run_model(period_ends(start, end or dt.date.today(), freq), datasets, config)
+    return run.scores
+
+
+def write_scores(run: model.ModelRun, package: Package, out: Path, as_of: dt.date) -> list[Path]:
+    """out/scores.parquet and out/contributions.parquet for one as-of date."""
+    meta = _metadata(package, run.config, as_of=as_of.isoformat())
+    return [
+        export.write_parquet(run.scores, out / "scores.parquet", meta),
+        export.write_parquet(run.contributions, out / "contributions.parquet", meta),
+    ]
+
+
+def write_history(
+    run: model.ModelRun, package: Package, out: Path, start: dt.date, end: dt.date, freq: str
+) -> list[Path]:
+    """out/history.parquet (scores) and out/history_contributions.parquet."""
+    meta = _metadata(package, run.config, start=start.isoformat(), end=end.isoformat(), freq=freq)
+    return [
+        export.write_parquet(run.scores, out / "history.parquet", meta),
+        export.write_parquet(run.contributions, out / "history_contributions.parquet", meta),
+    ]
+
+
+def record_rejections(report: PackageReport, out: Path) -> Path:
+    """Keep an account of rejected rows beside the (untouched) outputs."""
+    return write_failures(report.failures, out / "validation_failures.parquet")
+
+
+OUTPUT_VIEWS = {
+    "scores": "scores.parquet",
+    "contributions": "contributions.parquet",
+    "history": "history.parquet",
+    "history_contributions": "history_contributions.parquet",
+}
+
+
+def build_database(package: Package, out: Path, config: ModelConfig | None = None) -> Path:
+    """out/riskscore.duckdb: every dataset table, the config tables, views over the outputs."""
+    config = config or load_config()
+    out.mkdir(parents=True, exist_ok=True)
+    target = out / "riskscore.duckdb"
+    tmp = out / f".riskscore.{os.getpid()}.duckdb"
+    tmp.unlink(missing_ok=True)
+    con = db.connect(tmp)
+    try:
+        db.load_frames(con, package.tables)
+        db.load_frames(con, config.tables())
+        _create_output_views(con, out)
+    finally:
+        con.close()
+    os.replace(tmp, target)
+    return target
+
+
+def refresh_output_views(out: Path) -> None:
+    """Point the database's views at the Parquet outputs that exist now."""
+    target = out / "riskscore.duckdb"
+    if not target.exists():
+        return
+    con = db.connect(target)
+    try:
+        _create_output_views(con, out)
+    finally:
+        con.close()
+
+
+def _create_output_views(con, out: Path) -> None:
+    for view, file in OUTPUT_VIEWS.items():
+        path = (out / file).resolve()
+        if path.exists():  # DDL takes no bound parameters; the path is ours, quotes escaped
+            literal = path.as_posix().replace("'", "''")
+            con.execute(f"create or replace view {view} as select * from read_parquet('{literal}')")
