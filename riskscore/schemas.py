@@ -414,3 +414,22 @@ DATE_ORDER: list[tuple[str, str, str]] = [
     ("imf_arrangements", "approved_on", "expires_on"),
     ("imf_arrangements", "approved_on", "ended_on"),
 ]
+
+# The column that dates each row's fact, for point-in-time truncation: (table -> column, kind).
+# kind "date" compares the date; "year" treats the row as dated 31 December of that year.
+EVENT_DATES: dict[str, tuple[str, str]] = {
+    "countries": ("joined_imf_on", "date"),
+    "macro": ("year", "year"),
+    "imf_arrangements": ("approved_on", "date"),
+    "imf_reviews": ("completed_on", "date"),
+    "imf_staff_level_agreements": ("announced_on", "date"),
+    "crypto_actions": ("announced_on", "date"),
+    "imf_crypto_responses": ("responded_on", "date"),
+    "imf_positions": ("as_of", "date"),
+    "btc_usd_monthly": ("month_end_on", "date"),
+    "electricity_generation": ("year", "year"),
+    "crypto_adoption_ranks": ("year", "year"),
+    "mining_hashrate_shares": ("month_on", "date"),
+    "crisis_years": ("year", "year"),
+    "debt_distress_ratings": ("as_of", "date"),
+}
