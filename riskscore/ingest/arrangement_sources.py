@@ -116,7 +116,8 @@ def read_lending_1952_2017(ctx: IngestContext, countries: CountryCodes) -> pl.Da
     """'Fund Arrangements since 1952' (to 2017-06): one candidate per arrangement leg.
 
     Outright purchases (FCTD, 'Outright purchase') are not arrangements and are left out,
-    with a logged count; FCTA (first-credit-tranche stand-bys) become SBA.
+    with a logged count; FCTA (first-credit-tranche stand-bys) become SBA. Zero-month ESF
+    rows (disbursed at approval) stay, with a note.
     """
     path = ctx.sources_dir / "imf_lending_history" / "imf_fund_arrangements_since_1952_to_2017.csv"
     raw = read_csv_text(path)
@@ -146,6 +147,9 @@ def read_lending_1952_2017(ctx: IngestContext, countries: CountryCodes) -> pl.Da
                 pl.lit("first-credit-tranche stand-by (FCTA)")
             ),
             pl.when(pl.col("precautionary") == "Y").then(pl.lit("precautionary")),
+            pl.when(pl.col("original_duration_months") == "0").then(
+                pl.lit("0-month duration in the 1952-2017 table: disbursed at approval")
+            ),
             separator="; ",
             ignore_nulls=True,
         ).alias("notes"),
