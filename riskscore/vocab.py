@@ -98,11 +98,15 @@ FACILITY_KIND: dict[str, str] = {
     "SMP": "non_lending",
     "PCI": "non_lending",
     "PSI": "non_lending",
-    # blends
+    # blends: a GRA and a concessional arrangement approved together, GRA leg first
     "EFF/ECF": "lending",
     "SBA/SCF": "lending",
     "SBA/ESF": "lending",
-    "PRGF/EFF": "lending",
+    "EFF/PRGF": "lending",
+    "EFF/ESAF": "lending",
+    "SBA/ESAF": "lending",
+    "EFF/SAF": "lending",
+    "SBA/SAF": "lending",
     "PSI/SCF": "lending",
 }
 FACILITIES = sorted(FACILITY_KIND)
