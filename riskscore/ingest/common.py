@@ -133,7 +133,12 @@ def finalize_table(name: str, frame: pl.DataFrame) -> pl.DataFrame:
     exprs = []
     for col in table.columns:
         dtype = schema.columns[col].dtype.type  # the polars dtype behind the pandera one
-        exprs.append(pl.col(col).cast(dtype, strict=True).alias(col))
+        if dtype == pl.Date and frame.schema[col] == pl.String:
+            exprs.append(pl.col(col).str.to_date("%Y-%m-%d", strict=True).alias(col))
+        elif dtype == pl.Boolean and frame.schema[col] == pl.String:
+            exprs.append(pl.col(col).replace_strict({"true": True, "false": False}).alias(col))
+        else:
+            exprs.append(pl.col(col).cast(dtype, strict=True).alias(col))
     return frame.select(exprs).sort(list(table.primary_key), nulls_last=True)
 
 

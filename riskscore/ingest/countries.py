@@ -75,6 +75,9 @@ LIECHTENSTEIN_ACCESSION = Accession(
 # Non-members that no WEO row brings in but another table needs (iso3 -> why).
 EXTRA_NON_MEMBERS: dict[str, str] = {"CUB": "named in the crypto-action fact base"}
 WORLD_NAME = "World (IMF membership-wide)"
+# Former members that only the historical arrangement tables mention (ISO 3166-3 codes).
+FORMER_MEMBERS: dict[str, str] = {"YUG": "Yugoslavia (former)", "CSK": "Czechoslovakia (former)"}
+FORMER_SOURCE = "imf_arrangements_1952_2017"
 
 
 def build(ctx: IngestContext) -> dict[str, pl.DataFrame]:
@@ -141,6 +144,15 @@ def build(ctx: IngestContext) -> dict[str, pl.DataFrame]:
             ignore_nulls=True,
         ).alias("source_id"),
     )
+    former = pl.DataFrame(
+        {
+            "iso3": list(FORMER_MEMBERS),
+            "name": list(FORMER_MEMBERS.values()),
+            "imf_member": [False] * len(FORMER_MEMBERS),
+            "source_id": [FORMER_SOURCE] * len(FORMER_MEMBERS),
+        }
+    )
+    countries = pl.concat([countries, former], how="diagonal_relaxed")
     return {
         "countries": countries.select(
             "iso3",

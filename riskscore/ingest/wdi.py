@@ -110,6 +110,9 @@ def _long(frame: pl.DataFrame, column: str, indicator: str, divisor: float = 1.0
     return (
         frame.select("iso3", "year", value.alias("value"))
         .drop_nulls("value")
+        # the extract's derived ratios hold 'inf' where the divisor was 0 (Venezuela's imports
+        # 2003-2023): not a measurement, so left out like an empty cell
+        .filter(pl.col("value").is_finite())
         .with_columns(pl.lit(indicator).alias("indicator"))
         .select("iso3", "year", "indicator", "value")
     )
