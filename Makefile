@@ -12,6 +12,9 @@ OUT    ?= out
 
 all: $(STAMP)
 	$(BIN)/riskscore validate datasets
+	$(BIN)/riskscore build --out $(OUT)
+	$(BIN)/riskscore score --out $(OUT)
+	$(BIN)/riskscore history --out $(OUT)
 
 setup: $(STAMP)
 

@@ -40,7 +40,7 @@ def run(
     if not as_of_dates:
         raise ValueError("no as-of dates to score")
     config = config or load_config()
-    con = db.connect()
+    con = db.connect(threads=1)  # bit-identical reruns
     try:
         db.load_frames(con, tables)
         db.load_frames(con, config.tables())

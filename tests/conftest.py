@@ -44,3 +44,22 @@ def line_of(path: Path, needle: str) -> int:
         if needle in line:
             return number
     raise AssertionError(f"{needle!r} not in {path.name}")
+
+
+@pytest.fixture(scope="session")
+def real_package():
+    """The shipped data package, validated once per test session."""
+    from riskscore import pipeline
+
+    return pipeline.load_package(DATASETS)
+
+
+@pytest.fixture(scope="session")
+def real_history(real_package):
+    """One model run over every quarter end 2015-2026 plus the dates the tests name."""
+    import datetime as dt
+
+    from riskscore import model, pipeline
+
+    dates = pipeline.period_ends(dt.date(2015, 1, 1), dt.date(2026, 9, 30))
+    return model.run(real_package.tables, dates)

@@ -28,7 +28,10 @@ final as (
         observed and raw_value is not null as observed,
         -- lineage
         cast(evidence_ids as varchar[]) as evidence_ids,
-        cast(list_sort(list_distinct(source_ids)) as varchar[]) as source_ids
+        -- a row may cite several sources joined by ';': list each once
+        cast(list_sort(list_distinct(flatten(
+            list_transform(source_ids, lambda s: string_split(s, ';'))
+        ))) as varchar[]) as source_ids
     from unioned
 )
 
