@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from riskscore import settings
+from riskscore.commands import register_all
 
 app = typer.Typer(
     help="Score the risk that a government's crypto policy collides with its IMF program.",
@@ -242,6 +243,8 @@ def sql(
     with pl.Config(tbl_rows=limit, tbl_cols=-1, fmt_str_lengths=60, tbl_width_chars=200):
         typer.echo(frame.head(limit))
 
+
+register_all(app)
 
 if __name__ == "__main__":
     app()
