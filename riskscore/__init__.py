@@ -8,6 +8,6 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from riskscore.pipeline import contributions, history, score  # noqa: E402
+from riskscore.pipeline import contributions, history, score
 
 __all__ = ["__version__", "contributions", "history", "score"]
