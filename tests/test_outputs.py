@@ -137,3 +137,9 @@ def test_every_command_has_help() -> None:
     for command in ("ingest", "validate", "build", "score", "history", "explain", "sql"):
         result = runner.invoke(app, [command, "--help"])
         assert result.exit_code == 0 and "Usage" in result.output
+
+
+def test_ingest_without_raw_sources_is_a_clear_error(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["ingest", "--shared", str(tmp_path), "--out", str(tmp_path / "d")])
+    assert result.exit_code == 1
+    assert "no sources/ folder" in result.output and "Traceback" not in result.output

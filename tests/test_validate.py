@@ -228,3 +228,28 @@ def test_directory_that_does_not_exist_is_a_clear_error(tmp_path: Path) -> None:
     result = runner.invoke(app, ["validate", str(tmp_path / "nowhere")])
     assert result.exit_code == 1
     assert "missing_file" in result.output and "Traceback" not in result.output
+
+
+def test_corrupted_copy_of_the_shipped_package_names_file_line_and_column(
+    shipped_copy: Path,
+) -> None:
+    macro = shipped_copy / "macro.csv"
+    lines = macro.read_text(encoding="utf-8").splitlines()
+    target = next(i for i, line in enumerate(lines) if line.startswith("PAK,2024,gdp_usd_bn,"))
+    fields = lines[target].split(",")
+    fields[3] = "three hundred"
+    lines[target] = ",".join(fields)
+    macro.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    replace_in_file(shipped_copy / "crypto_actions.csv", "ACT-PAK-006,PAK,", "ACT-PAK-006,PAQ,")
+    report = validate_package(shipped_copy)
+    by_file = {f.file: f for f in report.failures}
+    assert set(by_file) == {"macro.csv", "crypto_actions.csv"}
+    bad_value = by_file["macro.csv"]
+    assert (bad_value.line, bad_value.column, bad_value.rule) == (
+        target + 1,
+        "value",
+        "type:number",
+    )
+    bad_iso = by_file["crypto_actions.csv"]
+    assert bad_iso.line == line_of(shipped_copy / "crypto_actions.csv", "ACT-PAK-006,PAQ,")
+    assert (bad_iso.column, bad_iso.value) == ("iso3", "PAQ")

@@ -45,7 +45,12 @@ def build_all(
         if progress:
             progress(name)
         module = importlib.import_module(f"riskscore.ingest.{name}")
-        produced = module.build(ctx)
+        try:
+            produced = module.build(ctx)
+        except IngestError:
+            raise
+        except Exception as err:  # a malformed raw file: name the module, not a traceback
+            raise IngestError(f"ingest module {name!r}: {type(err).__name__}: {err}") from err
         for table, frame in produced.items():
             parts.setdefault(table, []).append(frame)
             ctx.tables[table] = pl.concat(parts[table], how="diagonal_relaxed")
