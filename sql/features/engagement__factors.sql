@@ -61,7 +61,7 @@ final as (
     from programs
     union all
     select iso3, as_of, 'engagement', 'months_since_review',
-        months_since_review, true,
+        months_since_review, months_since_review is not null,
         review_evidence_ids, review_source_ids
     from programs
     union all

@@ -124,8 +124,15 @@ final as (
             when ln.amount_missing or d.gdp_usd_bn is null then null
             else 100 * ln.amount_usd_m / (d.gdp_usd_bn * 1e3)
         end as program_size_pct_gdp,
+        -- with no completed review on record, the months since approval count only while no
+        -- review was due yet; after that the gap is unknown (reviews are missing for many
+        -- post-2021 programs), not a delay
         case
             when ln.iso3 is null then 0
+            when lr.completed_on is null
+                and date_diff('day', ln.latest_approval_on, cd.as_of) / 30.4375
+                    > p.engagement_review_due_months
+                then null
             else date_diff(
                 'day', greatest(ln.latest_approval_on, coalesce(lr.completed_on, ln.latest_approval_on)),
                 cd.as_of
@@ -147,6 +154,7 @@ final as (
     left join lending as ln using (iso3, as_of)
     left join last_review as lr using (iso3, as_of)
     left join denominators as d using (iso3, as_of)
+    cross join params as p
 )
 
 select * from final
