@@ -2,15 +2,33 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
+import polars as pl
 import pytest
+
+from riskscore.schemas import TABLES
 
 REPO = Path(__file__).resolve().parents[1]
 DATASETS = REPO / "datasets"
+CURATED = DATASETS / "curated"
 MINI = Path(__file__).resolve().parent / "fixtures" / "mini_package"
-SHARED = REPO.parent / "shared"
+# the raw extracts: ../shared next to the repo, or wherever $RISKSCORE_SHARED points
+SHARED = Path(os.environ.get("RISKSCORE_SHARED", REPO.parent / "shared"))
+needs_raw = pytest.mark.skipif(
+    not (SHARED / "sources").is_dir(), reason="raw extracts (../shared/sources) not available"
+)
+
+
+def read_table(name: str) -> pl.DataFrame:
+    """A committed table, typed as its schema says."""
+    spec = TABLES[name]
+    columns = spec.model.to_schema().columns
+    return pl.read_csv(
+        DATASETS / spec.file, schema={c: columns[c].dtype.type for c in spec.columns}
+    )
 
 
 @pytest.fixture

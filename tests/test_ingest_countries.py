@@ -6,11 +6,9 @@ Tests on the committed CSVs always run; tests that read the raw extracts skip wh
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import polars as pl
 import pytest
+from conftest import CURATED, SHARED, needs_raw, read_table
 
 from riskscore import vocab
 from riskscore.ingest import countries as countries_module
@@ -25,23 +23,6 @@ from riskscore.ingest.country_names import (
     to_iso3,
 )
 from riskscore.schemas import TABLES
-from riskscore.settings import REPO_DIR
-
-DATASETS = REPO_DIR / "datasets"
-CURATED = DATASETS / "curated"
-SHARED = Path(os.environ.get("RISKSCORE_SHARED", REPO_DIR.parent / "shared"))
-needs_raw = pytest.mark.skipif(
-    not (SHARED / "sources").is_dir(), reason="raw extracts (../shared/sources) not available"
-)
-
-
-def read_table(name: str) -> pl.DataFrame:
-    """A committed table, typed as its schema says."""
-    spec = TABLES[name]
-    columns = spec.model.to_schema().columns
-    return pl.read_csv(
-        DATASETS / spec.file, schema={c: columns[c].dtype.type for c in spec.columns}
-    )
 
 
 @pytest.fixture(scope="module")

@@ -6,32 +6,15 @@ Tests on the committed CSVs always run; rebuild tests skip without the raw extra
 from __future__ import annotations
 
 import datetime as dt
-import os
-from pathlib import Path
 
 import polars as pl
 import pytest
+from conftest import DATASETS, SHARED, needs_raw, read_table
 
 from riskscore import vocab
 from riskscore.ingest import countries, dataset_sources, positions, wdi, weo
 from riskscore.ingest.common import IngestContext, IngestError, finalize_table
 from riskscore.schemas import TABLES
-from riskscore.settings import REPO_DIR
-
-DATASETS = REPO_DIR / "datasets"
-SHARED = Path(os.environ.get("RISKSCORE_SHARED", REPO_DIR.parent / "shared"))
-needs_raw = pytest.mark.skipif(
-    not (SHARED / "sources").is_dir(), reason="raw extracts (../shared/sources) not available"
-)
-
-
-def read_table(name: str) -> pl.DataFrame:
-    """A committed table, typed as its schema says."""
-    spec = TABLES[name]
-    columns = spec.model.to_schema().columns
-    return pl.read_csv(
-        DATASETS / spec.file, schema={c: columns[c].dtype.type for c in spec.columns}
-    )
 
 
 @pytest.fixture(scope="module")

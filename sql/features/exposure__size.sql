@@ -52,40 +52,33 @@ holdings as (
     full outer join holdings_stated as s using (iso3, as_of)
 ),
 
-mining as (
+-- amounts by unit: MW of mining power, US$ m of outlays, % of reserves (each status-weighted
+-- and decayed like the action's points); the largest live one counts
+sized as (
     select
         iso3,
         as_of,
-        max(magnitude * status_multiplier * decay) as mining_mw,
+        magnitude_unit as unit,
+        max(magnitude * status_multiplier * decay) as amount,
         list(action_id order by action_id) as action_ids,
         list(distinct source_id) as source_ids
     from points
-    where magnitude_unit = 'MW'
-    group by iso3, as_of
+    where magnitude_unit in ('MW', 'USD_m', 'pct_reserves')
+    group by iso3, as_of, magnitude_unit
+),
+
+mining as (
+    select iso3, as_of, amount as mining_mw, action_ids, source_ids from sized where unit = 'MW'
 ),
 
 outlays as (
-    select
-        iso3,
-        as_of,
-        max(magnitude * status_multiplier * decay) as outlay_usd_m,
-        list(action_id order by action_id) as action_ids,
-        list(distinct source_id) as source_ids
-    from points
-    where magnitude_unit = 'USD_m'
-    group by iso3, as_of
+    select iso3, as_of, amount as outlay_usd_m, action_ids, source_ids from sized where unit = 'USD_m'
 ),
 
 reserve_shares as (
-    select
-        iso3,
-        as_of,
-        max(magnitude * status_multiplier * decay) as pct_reserves,
-        list(action_id order by action_id) as action_ids,
-        list(distinct source_id) as source_ids
-    from points
-    where magnitude_unit = 'pct_reserves'
-    group by iso3, as_of
+    select iso3, as_of, amount as pct_reserves, action_ids, source_ids
+    from sized
+    where unit = 'pct_reserves'
 ),
 
 -- does the country have live state exposure at all (then a missing size is unknown, not zero)
