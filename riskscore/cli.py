@@ -100,7 +100,7 @@ def _load(datasets: Path, out: Path):
     from riskscore import pipeline
 
     try:
-        return pipeline.load_package(datasets)
+        return pipeline.load_package(datasets, cache=out / "riskscore.duckdb")
     except pipeline.InvalidPackage as err:
         for failure in err.report.failures:
             typer.echo(failure.format(), err=True)

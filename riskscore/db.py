@@ -51,14 +51,16 @@ def sql_models(sql_dir: Path | None = None) -> tuple[SqlModel, ...]:
     )
 
 
-def connect(path: Path | None = None, threads: int | None = None) -> duckdb.DuckDBPyConnection:
+def connect(
+    path: Path | None = None, threads: int | None = None, read_only: bool = False
+) -> duckdb.DuckDBPyConnection:
     """An in-memory database, or a file database at `path`.
 
     `threads=1` makes floating-point sums run in one fixed order, so repeated runs on the
     same inputs give bit-identical scores (the model tables are small; speed is unaffected).
     """
     config = {"threads": threads} if threads else {}
-    return duckdb.connect(str(path) if path else ":memory:", config=config)
+    return duckdb.connect(str(path) if path else ":memory:", read_only=read_only, config=config)
 
 
 def load_frames(con: duckdb.DuckDBPyConnection, frames: dict[str, pl.DataFrame]) -> None:

@@ -50,12 +50,43 @@ def data_hash(directory: Path) -> str:
     return digest.hexdigest()
 
 
-def load_package(datasets: Path = settings.DATASETS_DIR, today: dt.date | None = None) -> Package:
-    """Validate the package and return its typed tables; raise InvalidPackage on any failure."""
+def load_package(
+    datasets: Path = settings.DATASETS_DIR,
+    today: dt.date | None = None,
+    cache: Path | None = None,
+) -> Package:
+    """Validate the package and return its typed tables; raise InvalidPackage on any failure.
+
+    With `cache` (an out/riskscore.duckdb written by `build`), tables validated earlier are
+    read back from it when the CSV files are byte-identical, which skips re-parsing them.
+    """
+    digest = data_hash(datasets)
+    cached = _cached_tables(cache, digest) if cache else None
+    if cached is not None:
+        return Package(datasets, cached, digest)
     report = validate_package(datasets, today=today)
     if not report.ok:
         raise InvalidPackage(report)
-    return Package(datasets, report.clean_tables(), data_hash(datasets))
+    return Package(datasets, report.clean_tables(), digest)
+
+
+def _cached_tables(path: Path, digest: str) -> dict[str, pl.DataFrame] | None:
+    """The validated tables stored by `build`, if they came from exactly these files."""
+    if not path.exists():
+        return None
+    try:
+        con = db.connect(path, read_only=True)
+    except Exception:  # locked or from another DuckDB version: just validate again
+        return None
+    try:
+        stored = con.sql("select data_sha256 from package_meta").fetchall()
+        if stored != [(digest,)]:
+            return None
+        return {name: db.table(con, name) for name in TABLES}
+    except Exception:  # an older file without package_meta: validate again
+        return None
+    finally:
+        con.close()
 
 
 def period_ends(start: dt.date, end: dt.date, freq: str = "quarter") -> list[dt.date]:
@@ -172,6 +203,10 @@ def build_database(package: Package, out: Path, config: ModelConfig | None = Non
     try:
         db.load_frames(con, package.tables)
         db.load_frames(con, config.tables())
+        meta = pl.DataFrame(
+            {"data_sha256": [package.data_sha256], "datasets": [str(package.directory)]}
+        )
+        db.load_frames(con, {"package_meta": meta})
         _create_output_views(con, out)
     finally:
         con.close()

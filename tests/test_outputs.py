@@ -143,3 +143,13 @@ def test_ingest_without_raw_sources_is_a_clear_error(tmp_path: Path) -> None:
     result = runner.invoke(app, ["ingest", "--shared", str(tmp_path), "--out", str(tmp_path / "d")])
     assert result.exit_code == 1
     assert "no sources/ folder" in result.output and "Traceback" not in result.output
+
+
+def test_a_built_database_is_not_trusted_once_the_csv_files_change(tmp_path: Path) -> None:
+    data = tmp_path / "datasets"
+    shutil.copytree(DATASETS, data, ignore=shutil.ignore_patterns("curated"))
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["build", "--datasets", str(data), "--out", str(out)]).exit_code == 0
+    replace_in_file(data / "crypto_actions.csv", "ACT-PAK-006,PAK,", "ACT-PAK-006,PAQ,")
+    result = runner.invoke(app, ["score", "--datasets", str(data), "--out", str(out)])
+    assert result.exit_code == 1 and "foreign_key:countries.iso3: 'PAQ'" in result.output
