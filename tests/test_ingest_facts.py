@@ -214,7 +214,8 @@ def test_committed_magnitudes_are_stated_in_magnitude_text():
 def test_committed_subnational_rows_are_the_known_regional_actors():
     actions = committed("crypto_actions")
     subnational = actions.filter(pl.col("scope") == "subnational")["action_id"].sort().to_list()
-    assert subnational == ["ACT-ARE-001", "ACT-GEO-001", "ACT-HND-002"]
+    # Dubai, Abkhazia, Prospera, Gelephu Mindfulness City
+    assert subnational == ["ACT-ARE-001", "ACT-BTN-005", "ACT-GEO-001", "ACT-HND-002"]
 
 
 def test_committed_descriptions_match_curation():

@@ -17,15 +17,11 @@ holdings_stated as (
     select
         iso3,
         as_of,
-        arg_max(
-            coalesce(reported_holdings_btc, magnitude),
-            announced_on
-        ) as holdings_btc,
+        arg_max(reported_holdings_btc, announced_on) as holdings_btc,
         list(action_id order by action_id) as action_ids,
         list(distinct source_id) as source_ids
     from points
     where reported_holdings_btc is not null
-        or (magnitude_unit = 'BTC' and action_type in ('holdings_disclosure', 'strategic_reserve_law'))
     group by iso3, as_of
 ),
 
