@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 SHARED ?= ../shared
 OUT    ?= out
 
-.PHONY: all test lint format datasets validate clean setup
+.PHONY: all test lint format datasets validate clean setup bench
 
 all: $(STAMP)
 	$(BIN)/riskscore validate datasets
@@ -28,8 +28,8 @@ test: $(STAMP)
 	$(BIN)/pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check riskscore tests
-	$(BIN)/ruff format --check riskscore tests
+	$(BIN)/ruff check riskscore tests benchmarks
+	$(BIN)/ruff format --check riskscore tests benchmarks
 
 format: $(STAMP)
 	$(BIN)/ruff format riskscore tests
@@ -39,6 +39,10 @@ format: $(STAMP)
 datasets: $(STAMP)
 	$(BIN)/riskscore ingest --shared $(SHARED) --out datasets
 	$(BIN)/riskscore validate datasets
+
+# Speed as ratios and scaling curves (out/bench.json), never as timed test assertions.
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
 
 validate: $(STAMP)
 	$(BIN)/riskscore validate datasets
