@@ -248,6 +248,7 @@ def country_page(
             inputs=inputs,
             s=score,
             n_members=inputs.scores.height,
+            n_zero=inputs.scores.filter(pl.col("score") <= 0).height,
             history=history,
             timeline=timelines[0],
             zoom=timelines[1],
