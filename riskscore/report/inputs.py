@@ -140,6 +140,12 @@ def _uncertainty(
         notes.append(f"{path} not found: uncertainty intervals shown as 'not computed'")
         return None
     frame = pl.read_parquet(path)
+    missing = {"iso3", "as_of", "score_p5", "score_p50", "score_p95"} - set(frame.columns)
+    if missing:
+        notes.append(
+            f"{path} lacks {', '.join(sorted(missing))}: intervals shown as 'not computed'"
+        )
+        return None
     meta = export.read_metadata(path)
     stale = any(
         key in meta and meta[key] != provenance[key] for key in ("config_sha256", "data_sha256")
