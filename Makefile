@@ -8,15 +8,20 @@ STAMP  := $(VENV)/.installed-stamp
 SHARED ?= ../shared
 OUT    ?= out
 
-.PHONY: all test lint format datasets validate clean setup bench
+.PHONY: all test lint format datasets validate clean setup bench report
 
 all: $(STAMP)
 	$(BIN)/riskscore validate datasets
 	$(BIN)/riskscore build --out $(OUT)
 	$(BIN)/riskscore score --out $(OUT)
 	$(BIN)/riskscore history --out $(OUT)
+	@$(MAKE) --no-print-directory report
 
 setup: $(STAMP)
+
+# The static site out/report/ (index, a page per member) and out/report/summary.md, as of today.
+report: $(STAMP)
+	$(BIN)/riskscore report --out $(OUT)
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -1,0 +1,102 @@
+"""The reports analysts read: a static HTML site and a Markdown brief, built from out/.
+
+    out/report/index.html         ranked members, the riskiest countries' history, the method
+    out/report/country/ISO3.html  one page per member: history, timeline, factors, sources
+    out/report/summary.md         one-page brief: top bands, top movers, new actions
+
+Pages are self-contained HTML with inline CSS and pre-rendered SVG charts: they open from the
+file system with no network, script or web font.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from riskscore import diff, pipeline, settings
+from riskscore.config import ModelConfig
+from riskscore.config import load as load_config
+from riskscore.report import inputs as report_inputs
+from riskscore.report import pages, summary, tables
+
+__all__ = ["ReportFiles", "build_report"]
+
+
+@dataclass
+class ReportFiles:
+    """What `build_report` wrote, and what it read or computed on the way."""
+
+    directory: Path
+    index: Path
+    summary: Path
+    countries: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _write(path: Path, text: str) -> Path:
+    """Write text atomically (temp file, then rename): a reader never sees half a page."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def build_report(
+    out: Path = settings.OUT_DIR,
+    as_of: dt.date | None = None,
+    datasets: Path = settings.DATASETS_DIR,
+    countries: list[str] | None = None,
+    package: pipeline.Package | None = None,
+    config: ModelConfig | None = None,
+    on_start: Callable[[int], None] | None = None,
+    on_page: Callable[[str], None] | None = None,
+) -> ReportFiles:
+    """Build out/report/ as of a date (default today) for every member, or only `countries`.
+
+    Raises pipeline.InvalidPackage if the data package fails validation, and KeyError for a
+    country that is not a scored member. `on_start(n)` and `on_page(iso3)` report progress.
+    """
+    as_of = as_of or dt.date.today()
+    package = package or pipeline.load_package(datasets)
+    config = config or load_config()
+    data = report_inputs.load(out, as_of, package, config)
+
+    change = evidence = None
+    if data.previous_on is not None:
+        change = diff.attribute(data.history, data.history_contributions, data.previous_on, as_of)
+        evidence = diff.describe(change.evidence, data.tables)
+
+    members = data.scores.sort("rank").select("iso3", "country", "rank").to_dicts()
+    wanted = [c.upper() for c in countries] if countries else [m["iso3"] for m in members]
+    unknown = sorted(set(wanted) - {m["iso3"] for m in members})
+    if unknown:
+        raise KeyError(f"not scored IMF member(s) on {as_of}: {', '.join(unknown)}")
+
+    target = out / "report"
+    files = ReportFiles(target, target / "index.html", target / "summary.md", notes=data.notes)
+    model_card = (out / "model_card.md").exists()
+    _write(files.index, pages.index_page(data, change, model_card))
+    _write(files.summary, summary.build(data, change, evidence))
+
+    sources = tables.source_index(data.tables["sources"])
+    position = {m["iso3"]: i for i, m in enumerate(members)}
+    if on_start:
+        on_start(len(wanted))
+    for iso3 in wanted:
+        i = position[iso3]
+        neighbours = (
+            members[i - 1] if i > 0 else None,
+            members[i + 1] if i + 1 < len(members) else None,
+        )
+        html = pages.country_page(data, iso3, change, evidence, sources, neighbours)
+        files.countries.append(_write(target / "country" / f"{iso3}.html", html))
+        if on_page:
+            on_page(iso3)
+    return files
