@@ -55,7 +55,11 @@ def test_new_evidence_names_what_moved_pakistan(real_history, real_package) -> N
         dt.date(2025, 6, 30),
         ["pak"],
     )
-    assert result.countries["score_change"][0] == pytest.approx(34.9, abs=0.05)
+    scores = real_history.scores.filter(pl.col("iso3") == "PAK")
+    on = dict(scores.select("as_of", "score").iter_rows())
+    expected = on[dt.date(2025, 6, 30)] - on[dt.date(2025, 3, 31)]
+    assert expected > 20  # the spring-2025 announcements
+    assert result.countries["score_change"][0] == pytest.approx(expected, abs=1e-9)
     assert result.countries["top_factor"][0] == "state_actions"
     new = result.evidence.filter(pl.col("change") == "new")
     kinds = dict(new.select("evidence_id", "kind").iter_rows())
@@ -94,16 +98,11 @@ def test_diff_command_prints_the_table_and_writes_parquet(tmp_path: Path) -> Non
     ]
     result = runner.invoke(app, args, env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
-    for needle in (
-        "Score changes 2025-03-31 → 2025-06-30",
-        "+34.9",
-        "moderate → high",
-        "state_actions",
-        "ACT-PAK-006",
-        "SLV",
-    ):
+    for needle in ("Score changes 2025-03-31 → 2025-06-30", "state_actions", "ACT-PAK-006", "SLV"):
         assert needle in result.output, needle
     rows = pl.read_parquet(target)
+    pak_change = rows.filter(pl.col("iso3") == "PAK")["score_change"][0]
+    assert f"{pak_change:+.1f}" in result.output
     assert set(rows["iso3"]) == {"PAK", "SLV"}
     for iso3 in ("PAK", "SLV"):
         mine = rows.filter(pl.col("iso3") == iso3)

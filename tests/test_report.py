@@ -33,6 +33,15 @@ def _text(path: Path) -> str:
     return path.read_text(encoding="utf-8")
 
 
+def _score(out: Path, iso3: str, day: dt.date) -> dict:
+    """A member's row in the history the report was built from (the expected figures)."""
+    history = pl.read_parquet(out / "history.parquet")
+    return history.filter(pl.col("iso3") == iso3, pl.col("as_of") == day).row(0, named=True)
+
+
+PREVIOUS_QUARTER = dt.date(2025, 3, 31)
+
+
 def test_report_computes_missing_outputs_into_out(report_out: Path) -> None:
     for name in ("scores", "contributions", "history", "history_contributions"):
         assert (report_out / f"{name}.parquet").exists()
@@ -45,8 +54,11 @@ def test_index_ranks_every_member_with_band_change_and_interval(report_out: Path
     html = _text(report_out / "report" / "index.html")
     scores = pl.read_parquet(report_out / "scores.parquet")
     assert html.count('<tr class="band-row') == scores.height
-    pak = re.search(r'<tr class="band-row band-high">(.*?)</tr>', html, re.S).group(1)
-    assert "Pakistan" in pak and "55.5" in pak and "+34.9" in pak and "not computed" in pak
+    now, before = _score(report_out, "PAK", AS_OF), _score(report_out, "PAK", PREVIOUS_QUARTER)
+    pak = re.search(rf'<tr class="band-row band-{now["band"]}">(.*?)</tr>', html, re.S).group(1)
+    change = f"{now['score'] - before['score']:+.1f}"
+    assert "Pakistan" in pak and f"{now['score']:.1f}" in pak and change in pak
+    assert "not computed" in pak
     assert html.index("El Salvador") < html.index("Pakistan")  # rank order
     assert "How the score works" in html and "What the score means" in html
     assert html.count("<svg") >= 1
@@ -98,9 +110,16 @@ def test_uncertainty_band_is_drawn_only_where_computed(tmp_path: Path, report_ou
 def test_brief_lists_top_band_movers_and_new_actions(report_out: Path) -> None:
     brief = _text(report_out / "report" / "summary.md")
     top = brief.split("## Highest bands")[1].split("## Top movers")[0]
-    assert "El Salvador (SLV) | 75.8 | very high" in top and "Pakistan (PAK) | 55.5 | high" in top
+    slv, pak = _score(report_out, "SLV", AS_OF), _score(report_out, "PAK", AS_OF)
+    for name, row in (("El Salvador (SLV)", slv), ("Pakistan (PAK)", pak)):
+        band = row["band"].replace("_", " ")
+        assert f"{name} | {row['score']:.1f} | {band}" in top
+    before = _score(report_out, "PAK", PREVIOUS_QUARTER)["score"]
     movers = brief.split("## Top movers since 2025-03-31")[1].split("## Notable")[0]
-    assert movers.strip().splitlines()[2].startswith("| Pakistan (PAK) | 20.6 | 55.5 | +34.9")
+    expected = (
+        f"| Pakistan (PAK) | {before:.1f} | {pak['score']:.1f} | {pak['score'] - before:+.1f}"
+    )
+    assert movers.strip().splitlines()[2].startswith(expected)  # the biggest mover that quarter
     actions = brief.split("## Notable new crypto actions (2025-04-01 to 2025-06-30)")[1]
     assert "mining power allocation" in actions and "https://www.arabnews.pk" in actions
     assert "<" not in brief.replace("](<", "")  # no raw HTML besides link destinations
