@@ -23,7 +23,7 @@ from riskscore.config import ModelConfig
 from riskscore.model import ModelRun
 
 EPISODE_GAP_QUARTERS = 8  # opposing responses closer than this belong to one episode
-ALTERNATIVE_GAP_QUARTERS = 4  # reported beside it: splits El Salvador 2021-23 from 2024-25
+ALTERNATIVE_GAP_QUARTERS = 5  # reported beside it: splits El Salvador 2021-23 from 2024-25
 PANEL_KEYS = ["iso3", "country", "as_of", "score", "band", "rank"]
 PILLAR_COLUMNS = ["exposure", "engagement", "vulnerability", "completeness"]
 
