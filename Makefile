@@ -15,6 +15,8 @@ all: $(STAMP)
 	$(BIN)/riskscore build --out $(OUT)
 	$(BIN)/riskscore score --out $(OUT)
 	$(BIN)/riskscore history --out $(OUT)
+	$(BIN)/riskscore backtest --out $(OUT)
+	$(BIN)/riskscore uncertainty --out $(OUT)
 	@$(MAKE) --no-print-directory report
 
 setup: $(STAMP)
