@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -378,19 +377,7 @@ def write(
     document = {**meta, **result.metrics}
     return [
         export.write_parquet(frame, out / PANEL_OUTPUT, meta),
-        write_text(out / METRICS_OUTPUT, json.dumps(document, indent=2) + "\n"),
+        export.write_text(out / METRICS_OUTPUT, json.dumps(document, indent=2) + "\n"),
         export.write_parquet(calibrated, out / CALIBRATION_OUTPUT, meta),
         export.write_parquet(result.calibration_curve, out / CURVE_OUTPUT, meta),
     ]
-
-
-def write_text(path: Path, text: str) -> Path:
-    """Write a text file atomically (temp file, then rename), like the Parquet outputs."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path

@@ -27,6 +27,18 @@ def write_parquet(frame: pl.DataFrame, path: Path, metadata: dict[str, str]) -> 
     return path
 
 
+def write_text(path: Path, text: str) -> Path:
+    """Write a text file (JSON, Markdown, HTML) atomically: a reader never sees half of it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
 def read_metadata(path: Path) -> dict[str, str]:
     """The riskscore.* key-value metadata of a Parquet file, without the prefix."""
     raw = pq.read_schema(path).metadata or {}

@@ -335,4 +335,4 @@ def write(
     package: pipeline.Package, config: ModelConfig, out: Path, today: dt.date | None = None
 ) -> Path:
     """Regenerate out/model_card.md."""
-    return backtest.write_text(out / CARD_OUTPUT, build(package, config, out, today))
+    return export.write_text(out / CARD_OUTPUT, build(package, config, out, today))

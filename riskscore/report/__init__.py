@@ -11,12 +11,11 @@ file system with no network, script or web font.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from riskscore import diff, pipeline, settings
+from riskscore import diff, export, pipeline, settings
 from riskscore.config import ModelConfig
 from riskscore.config import load as load_config
 from riskscore.report import inputs as report_inputs
@@ -34,18 +33,6 @@ class ReportFiles:
     summary: Path
     countries: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-
-
-def _write(path: Path, text: str) -> Path:
-    """Write text atomically (temp file, then rename): a reader never sees half a page."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
 
 
 def build_report(
@@ -82,8 +69,8 @@ def build_report(
     target = out / "report"
     files = ReportFiles(target, target / "index.html", target / "summary.md", notes=data.notes)
     model_card = (out / "model_card.md").exists()
-    _write(files.index, pages.index_page(data, change, model_card))
-    _write(files.summary, summary.build(data, change, evidence))
+    export.write_text(files.index, pages.index_page(data, change, model_card))
+    export.write_text(files.summary, summary.build(data, change, evidence))
 
     sources = tables.source_index(data.tables["sources"])
     position = {m["iso3"]: i for i, m in enumerate(members)}
@@ -96,7 +83,7 @@ def build_report(
             members[i + 1] if i + 1 < len(members) else None,
         )
         html = pages.country_page(data, iso3, change, evidence, sources, neighbours)
-        files.countries.append(_write(target / "country" / f"{iso3}.html", html))
+        files.countries.append(export.write_text(target / "country" / f"{iso3}.html", html))
         if on_page:
             on_page(iso3)
     return files
