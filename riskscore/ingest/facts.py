@@ -137,14 +137,10 @@ def action_row(ctx: IngestContext, fact: dict, curation: dict | None) -> dict:
     """One action: dates at period end, direction checked, our description, checked magnitude."""
     action_id = fact["action_id"]
     announced_on, precision = _dated(fact, action_id)
-    expected = vocab.ACTION_TYPE_DIRECTION.get(fact["action_type"])
-    if expected is None:
-        raise IngestError(f"{action_id}: unknown action_type {fact['action_type']!r}")
-    if fact["policy_direction"] != expected:
-        raise IngestError(
-            f"{action_id}: policy_direction {fact['policy_direction']!r} but action_type "
-            f"{fact['action_type']!r} is {expected!r} in vocab.ACTION_TYPE_DIRECTION"
-        )
+    expected = _implied(
+        action_id, fact, "action_type", "policy_direction", vocab.ACTION_TYPE_DIRECTION,
+        "vocab.ACTION_TYPE_DIRECTION",
+    )  # fmt: skip
     magnitude, unit, holdings = curated_magnitude(fact, curation)
     return {
         "action_id": action_id,
@@ -235,14 +231,10 @@ def response_row(
     """One response: stance checked, links point-in-time, our description and condition."""
     response_id = fact["response_id"]
     responded_on, precision = _dated(fact, response_id)
-    expected = vocab.RESPONSE_TYPE_STANCE.get(fact["response_type"])
-    if expected is None:
-        raise IngestError(f"{response_id}: unknown response_type {fact['response_type']!r}")
-    if fact["stance"] != expected:
-        raise IngestError(
-            f"{response_id}: stance {fact['stance']!r} but response_type "
-            f"{fact['response_type']!r} is {expected!r} in vocab.RESPONSE_TYPE_STANCE"
-        )
+    expected = _implied(
+        response_id, fact, "response_type", "stance", vocab.RESPONSE_TYPE_STANCE,
+        "vocab.RESPONSE_TYPE_STANCE",
+    )  # fmt: skip
     links, dropped = point_in_time_links(fact, responded_on, announced)
     return {
         "response_id": response_id,
@@ -305,6 +297,21 @@ def _dated(fact: dict, row_id: str) -> tuple[dt.date, str]:
             f"row says {fact['date_precision']!r}"
         )
     return day, precision
+
+
+def _implied(
+    row_id: str, fact: dict, type_column: str, column: str, mapping: dict[str, str], name: str
+) -> str:
+    """The value the row's type implies for `column`; IngestError if unknown or contradicted."""
+    expected = mapping.get(fact[type_column])
+    if expected is None:
+        raise IngestError(f"{row_id}: unknown {type_column} {fact[type_column]!r}")
+    if fact[column] != expected:
+        raise IngestError(
+            f"{row_id}: {column} {fact[column]!r} but {type_column} "
+            f"{fact[type_column]!r} is {expected!r} in {name}"
+        )
+    return expected
 
 
 def _our_text(
