@@ -366,7 +366,7 @@ def write(
 ) -> list[Path]:
     """out/backtest.parquet (the labelled panel), out/backtest_metrics.json, out/calibration.parquet
     (as_of, iso3, score, probability, ...) and out/calibration_curve.parquet."""
-    meta = pipeline._metadata(
+    meta = pipeline.metadata(
         package, config, observed_through=result.metrics["observed_through"],
         horizon_months=str(result.metrics["horizon_months"]),
     )  # fmt: skip

@@ -106,7 +106,7 @@ def period_ends(start: dt.date, end: dt.date, freq: str = "quarter") -> list[dt.
         year, month = first_next.year, first_next.month
 
 
-def _metadata(package: Package, config: ModelConfig, **extra: str) -> dict[str, str]:
+def metadata(package: Package, config: ModelConfig, **extra: str) -> dict[str, str]:
     return {
         "model_version": config.version,
         "config_sha256": config.sha256,
@@ -161,7 +161,7 @@ def history(
 
 def write_scores(run: model.ModelRun, package: Package, out: Path, as_of: dt.date) -> list[Path]:
     """out/scores.parquet and out/contributions.parquet for one as-of date."""
-    meta = _metadata(package, run.config, as_of=as_of.isoformat())
+    meta = metadata(package, run.config, as_of=as_of.isoformat())
     return [
         export.write_parquet(run.scores, out / "scores.parquet", meta),
         export.write_parquet(run.contributions, out / "contributions.parquet", meta),
@@ -172,7 +172,7 @@ def write_history(
     run: model.ModelRun, package: Package, out: Path, start: dt.date, end: dt.date, freq: str
 ) -> list[Path]:
     """out/history.parquet (scores) and out/history_contributions.parquet."""
-    meta = _metadata(package, run.config, start=start.isoformat(), end=end.isoformat(), freq=freq)
+    meta = metadata(package, run.config, start=start.isoformat(), end=end.isoformat(), freq=freq)
     return [
         export.write_parquet(run.scores, out / "history.parquet", meta),
         export.write_parquet(run.contributions, out / "history_contributions.parquet", meta),

@@ -347,7 +347,7 @@ def run(
         .select(OUTPUT_COLUMNS)
         .sort(pl.col("score_change").abs(), "score_scenario", descending=True)
     )
-    meta = pipeline._metadata(
+    meta = pipeline.metadata(
         package,
         config,
         as_of=as_of.isoformat(),

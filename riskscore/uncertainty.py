@@ -389,7 +389,7 @@ def write(
     result: Uncertainty, package: pipeline.Package, config: ModelConfig, out: Path
 ) -> list[Path]:
     """out/uncertainty.parquet (OUTPUT_COLUMNS first) and out/sensitivity.parquet."""
-    meta = pipeline._metadata(
+    meta = pipeline.metadata(
         package, config, as_of=result.as_of.isoformat(), draws=str(result.draws),
         seed=str(result.seed), seconds=f"{result.seconds:.3f}",
     )  # fmt: skip

@@ -12,10 +12,8 @@ from typing import Annotated
 
 import typer
 
-from riskscore import settings
+from riskscore.commands import common
 
-DatasetsOption = Annotated[Path, typer.Option(help="Data package folder")]
-OutOption = Annotated[Path, typer.Option(help="Output folder")]
 SUMMARY_METRICS = (
     ("AUROC", "auroc"),
     ("average precision", "average_precision"),
@@ -79,8 +77,8 @@ def _card(package, config, out: Path) -> None:
 
 
 def backtest(
-    datasets: DatasetsOption = settings.DATASETS_DIR,
-    out: OutOption = settings.OUT_DIR,
+    datasets: common.DatasetsOption = common.DATASETS_DEFAULT,
+    out: common.OutOption = common.OUT_DEFAULT,
     end: Annotated[str | None, typer.Option(help="Last date of the panel (default today)")] = None,
     reps: Annotated[
         int | None, typer.Option(help="Bootstrap resamples of countries (default 1000)")
@@ -94,10 +92,9 @@ def backtest(
     the calibration: out/backtest.parquet, backtest_metrics.json, calibration.parquet."""
     from riskscore import backtest as backtesting
     from riskscore import metrics
-    from riskscore.cli import _load, _parse_date
     from riskscore.config import load as load_config
 
-    day = _parse_date(end, "--end") or dt.date.today()
+    day = common.parse_date(end, "--end") or dt.date.today()
     # the library's named defaults (the help text quotes them; a test keeps the two in step)
     reps = metrics.BOOTSTRAP_REPS if reps is None else reps
     seed = metrics.BOOTSTRAP_SEED if seed is None else seed
@@ -105,7 +102,7 @@ def backtest(
     if reps < 0 or episode_gap < 1:
         typer.echo("error: --reps must be >= 0 and --episode-gap >= 1", err=True)
         raise typer.Exit(2)
-    package, config = _load(datasets, out), load_config()
+    package, config = common.load_package(datasets, out), load_config()
     result = backtesting.run(package, config, day, reps, seed, episode_gap)
     for path in backtesting.write(result, package, config, out):
         typer.echo(f"wrote {path}")
@@ -117,8 +114,8 @@ def uncertainty(
     draws: Annotated[int | None, typer.Option(help="Monte Carlo draws (default 1000)")] = None,
     as_of: Annotated[str | None, typer.Option(help="Score as of this date (default today)")] = None,
     seed: Annotated[int | None, typer.Option(help="Random seed (default 20260404)")] = None,
-    datasets: DatasetsOption = settings.DATASETS_DIR,
-    out: OutOption = settings.OUT_DIR,
+    datasets: common.DatasetsOption = common.DATASETS_DEFAULT,
+    out: common.OutOption = common.OUT_DEFAULT,
 ) -> None:
     """Score and rank intervals under alternative modelling choices, and which choice matters:
     out/uncertainty.parquet, out/sensitivity.parquet."""
@@ -127,16 +124,15 @@ def uncertainty(
     from rich.table import Table
 
     from riskscore import uncertainty as simulating
-    from riskscore.cli import _load, _parse_date
     from riskscore.config import load as load_config
 
-    day = _parse_date(as_of, "--as-of") or dt.date.today()
+    day = common.parse_date(as_of, "--as-of") or dt.date.today()
     draws = simulating.DRAWS if draws is None else draws
     seed = simulating.SEED if seed is None else seed
     if draws < 2:
         typer.echo("error: --draws must be at least 2", err=True)
         raise typer.Exit(2)
-    package, config = _load(datasets, out), load_config()
+    package, config = common.load_package(datasets, out), load_config()
     with Progress() as progress:
         task = progress.add_task("Monte Carlo draws", total=draws)
         result = simulating.run(
@@ -161,13 +157,13 @@ def uncertainty(
 
 
 def model_card(
-    datasets: DatasetsOption = settings.DATASETS_DIR, out: OutOption = settings.OUT_DIR
+    datasets: common.DatasetsOption = common.DATASETS_DEFAULT,
+    out: common.OutOption = common.OUT_DEFAULT,
 ) -> None:
     """Regenerate out/model_card.md from the package and the evaluation outputs in out/."""
-    from riskscore.cli import _load
     from riskscore.config import load as load_config
 
-    _card(_load(datasets, out), load_config(), out)
+    _card(common.load_package(datasets, out), load_config(), out)
 
 
 def register(app: typer.Typer) -> None:

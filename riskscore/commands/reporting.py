@@ -8,10 +8,7 @@ from typing import Annotated
 
 import typer
 
-from riskscore import settings
-
-DatasetsOption = Annotated[Path, typer.Option(help="Data package folder")]
-OutOption = Annotated[Path, typer.Option(help="Output folder")]
+from riskscore.commands import common
 
 
 def register(app: typer.Typer) -> None:
@@ -28,8 +25,8 @@ def report(
     country: Annotated[
         list[str] | None, typer.Option(help="Only this member's page (repeatable; default all)")
     ] = None,
-    datasets: DatasetsOption = settings.DATASETS_DIR,
-    out: OutOption = settings.OUT_DIR,
+    datasets: common.DatasetsOption = common.DATASETS_DEFAULT,
+    out: common.OutOption = common.OUT_DEFAULT,
 ) -> None:
     """Build the static site out/report/ (index, a page per member) and out/report/summary.md.
 
@@ -39,12 +36,11 @@ def report(
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-    from riskscore.cli import _load, _parse_date
     from riskscore.report import build_report
 
     started = time.perf_counter()
-    day = _parse_date(as_of, "--as-of") or dt.date.today()
-    package = _load(datasets, out)
+    day = common.parse_date(as_of, "--as-of") or dt.date.today()
+    package = common.load_package(datasets, out)
     with Progress(
         "[progress.description]{task.description}",
         BarColumn(),
@@ -80,8 +76,8 @@ def diff(
         Path | None, typer.Option(help="Also write the factor rows to this .parquet file")
     ] = None,
     top: Annotated[int, typer.Option(help="Countries to detail")] = 10,
-    datasets: DatasetsOption = settings.DATASETS_DIR,
-    out: OutOption = settings.OUT_DIR,
+    datasets: common.DatasetsOption = common.DATASETS_DEFAULT,
+    out: common.OutOption = common.OUT_DEFAULT,
 ) -> None:
     """How each score changed between two dates, which factors account for it (they add up
     exactly to the change), and which new actions, reviews, arrangements, responses or data
@@ -90,10 +86,9 @@ def diff(
 
     from riskscore import diff as diffing
     from riskscore import export, pipeline
-    from riskscore.cli import _load, _parse_date
 
-    first, last = _parse_date(from_, "--from"), _parse_date(to, "--to")
-    package = _load(datasets, out)
+    first, last = common.parse_date(from_, "--from"), common.parse_date(to, "--to")
+    package = common.load_package(datasets, out)
     try:
         result = diffing.diff(first, last, iso3, package=package)
     except KeyError as err:
@@ -104,7 +99,7 @@ def diff(
     if output is not None:
         from riskscore.config import load as load_config
 
-        meta = pipeline._metadata(package, load_config(), start=str(first), end=str(last))
+        meta = pipeline.metadata(package, load_config(), start=str(first), end=str(last))
         typer.echo(f"wrote {export.write_parquet(diffing.output_frame(result), output, meta)}")
 
 
@@ -113,8 +108,8 @@ def scenario(
     as_of: Annotated[
         str | None, typer.Option(help="Score as of this date (default: the file's, else today)")
     ] = None,
-    datasets: DatasetsOption = settings.DATASETS_DIR,
-    out: OutOption = settings.OUT_DIR,
+    datasets: common.DatasetsOption = common.DATASETS_DEFAULT,
+    out: common.OutOption = common.OUT_DEFAULT,
 ) -> None:
     """What if: add hypothetical actions or arrangements (ids HYP-…) to copies of the tables,
     rescore, and write baseline and scenario side by side to out/scenario/<name>.parquet.
@@ -124,15 +119,14 @@ def scenario(
     from rich.console import Console
 
     from riskscore import scenario as scenarios
-    from riskscore.cli import _load, _parse_date
 
     try:
         spec = scenarios.read(file)
     except scenarios.ScenarioError as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(2) from None
-    day = _parse_date(as_of, "--as-of")
-    package = _load(datasets, out)
+    day = common.parse_date(as_of, "--as-of")
+    package = common.load_package(datasets, out)
     try:
         result = scenarios.run(spec, package, out, as_of=day)
     except scenarios.ScenarioError as err:

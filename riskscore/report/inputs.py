@@ -70,7 +70,7 @@ def _history_covers(path: Path, provenance: dict[str, str], as_of: dt.date) -> b
 
 def load(out: Path, as_of: dt.date, package: pipeline.Package, config: ModelConfig) -> ReportInputs:
     """Read or compute the scores as of `as_of` and the quarterly history up to it."""
-    provenance = pipeline._metadata(package, config)
+    provenance = pipeline.metadata(package, config)
     notes: list[str] = []
     files = {name: out / file for name, file in pipeline.OUTPUT_VIEWS.items()}
     current_ok = _fresh(files["scores"], provenance, as_of=as_of.isoformat()) and _fresh(

@@ -1,0 +1,55 @@
+"""What every command shares: option types, date parsing, loading the package, one-line errors.
+
+Commands import from here, never from each other or from cli.py, so the command modules form a
+flat layer over the library.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
+import typer
+
+from riskscore import settings
+
+if TYPE_CHECKING:
+    from riskscore.pipeline import Package
+
+DatasetsOption = Annotated[Path, typer.Option(help="Data package folder")]
+OutOption = Annotated[Path, typer.Option(help="Output folder")]
+DATASETS_DEFAULT = settings.DATASETS_DIR
+OUT_DEFAULT = settings.OUT_DIR
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """Print `error: message` on stderr and exit with `code` (2 = bad usage, 1 = bad data)."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def parse_date(value: str | None, name: str) -> dt.date | None:
+    """An ISO date from an option value, or None when the option was not given."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        fail(f"{name} must be a date like 2025-06-30, got {value!r}", 2)
+
+
+def load_package(datasets: Path, out: Path) -> Package:
+    """Validate the package; on failure print every failure, record them and exit 1."""
+    from riskscore import pipeline
+
+    try:
+        return pipeline.load_package(datasets, cache=out / "riskscore.duckdb")
+    except pipeline.InvalidPackage as err:
+        for failure in err.report.failures:
+            typer.echo(failure.format(), err=True)
+        path = pipeline.record_rejections(err.report, out)
+        typer.echo(
+            f"{err}; outputs in {out}/ left unchanged; failures recorded in {path}", err=True
+        )
+        raise typer.Exit(1) from None

@@ -1,0 +1,91 @@
+"""`riskscore ingest`, `validate`, `build`: the data package and the database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from riskscore import settings
+from riskscore.commands import common
+
+
+def ingest(
+    shared: Annotated[
+        Path, typer.Option(help="Folder holding sources/ and facts/")
+    ] = settings.SHARED_DIR,
+    out: Annotated[
+        Path, typer.Option(help="Where to write the tidy CSV tables")
+    ] = common.DATASETS_DEFAULT,
+) -> None:
+    """Rebuild the data package (datasets/*.csv) from the raw public extracts."""
+    from riskscore import datapackage
+    from riskscore.ingest import build_all, write_all
+    from riskscore.ingest.common import IngestError
+
+    try:
+        tables = build_all(
+            shared, settings.curated_dir(out), progress=lambda m: typer.echo(f"ingest: {m}")
+        )
+    except IngestError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(1) from None
+    for path in write_all(tables, out):
+        typer.echo(f"wrote {path}")
+    typer.echo(f"wrote {datapackage.write(out)}")
+
+
+def validate(
+    directory: Annotated[
+        Path, typer.Argument(help="Data package folder")
+    ] = common.DATASETS_DEFAULT,
+    failures: Annotated[
+        Path | None, typer.Option(help="Also write every failure as a table to this .parquet file")
+    ] = None,
+) -> None:
+    """Check every table against its schema and the cross-table rules.
+
+    Prints each failure as `file:line: column: rule: value`, then a count per table.
+    Exits 1 if anything failed, 0 when the package is clean.
+    """
+    from riskscore.validate import validate_package, write_failures
+
+    report = validate_package(directory)
+    for failure in report.failures:
+        typer.echo(failure.format())
+    summary = report.summary()
+    width = max(len(t) for t in summary["table"])
+    for row in summary.iter_rows(named=True):
+        typer.echo(
+            f"{row['table']:<{width}}  {row['rows']:>7} rows  {row['failures']:>5} failures"
+            f"  {row['rejected_rows']:>5} rejected rows"
+        )
+    if failures is not None:
+        typer.echo(f"wrote {write_failures(report.failures, failures)}")
+    if not report.ok:
+        typer.echo(f"{directory}: {len(report.failures)} failure(s)", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"{directory}: valid")
+
+
+def build(
+    datasets: common.DatasetsOption = common.DATASETS_DEFAULT,
+    out: common.OutOption = common.OUT_DEFAULT,
+) -> None:
+    """Load the validated tables into out/riskscore.duckdb for ad-hoc SQL.
+
+    The database holds one table per dataset, the model config (cfg_*), and views
+    scores, contributions, history over the Parquet outputs once they exist.
+    """
+    from riskscore import pipeline
+
+    package = common.load_package(datasets, out)
+    typer.echo(f"wrote {pipeline.build_database(package, out)}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the data-package commands to the riskscore app."""
+    app.command()(ingest)
+    app.command()(validate)
+    app.command()(build)

@@ -1,0 +1,103 @@
+"""`riskscore score`, `history`, `explain`: the model on one date or many."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import typer
+
+from riskscore.commands import common
+
+
+def _print_top(scores, n: int) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"Top {n} by IMF-conflict risk")
+    for col in ("rank", "iso3", "country", "score", "band", "exposure", "engagement",
+                "vulnerability", "completeness"):  # fmt: skip
+        table.add_column(col)
+    for row in scores.sort("rank").head(n).iter_rows(named=True):
+        table.add_row(
+            str(row["rank"]), row["iso3"], row["country"], f"{row['score']:.1f}", row["band"],
+            f"{row['exposure']:.1f}", f"{row['engagement']:.1f}", f"{row['vulnerability']:.1f}",
+            f"{row['completeness']:.0%}",
+        )  # fmt: skip
+    Console().print(table)
+
+
+def score(
+    as_of: Annotated[str | None, typer.Option(help="Score as of this date (default today)")] = None,
+    datasets: common.DatasetsOption = common.DATASETS_DEFAULT,
+    out: common.OutOption = common.OUT_DEFAULT,
+    top: Annotated[int, typer.Option(help="Rows to print")] = 15,
+) -> None:
+    """Score every IMF member as of a date: out/scores.parquet, out/contributions.parquet."""
+    from riskscore import pipeline
+
+    day = common.parse_date(as_of, "--as-of") or dt.date.today()
+    package = common.load_package(datasets, out)
+    run, _ = pipeline.run_model([day], package=package)
+    for path in pipeline.write_scores(run, package, out, day):
+        typer.echo(f"wrote {path}")
+    pipeline.refresh_output_views(out)
+    _print_top(run.scores, top)
+
+
+def history(
+    start: Annotated[str, typer.Option(help="First date")] = "2015-01-01",
+    end: Annotated[str | None, typer.Option(help="Last date (default today)")] = None,
+    freq: Annotated[str, typer.Option(help="month, quarter or year")] = "quarter",
+    datasets: common.DatasetsOption = common.DATASETS_DEFAULT,
+    out: common.OutOption = common.OUT_DEFAULT,
+) -> None:
+    """Score every member at every period end: out/history.parquet (+ contributions)."""
+    from riskscore import pipeline
+
+    if freq not in pipeline.FREQUENCIES:
+        typer.echo(f"error: --freq must be one of {', '.join(pipeline.FREQUENCIES)}", err=True)
+        raise typer.Exit(2)
+    first = common.parse_date(start, "--start")
+    last = common.parse_date(end, "--end") or dt.date.today()
+    dates = pipeline.period_ends(first, last, freq)
+    if not dates:
+        typer.echo(f"error: no {freq} end between {first} and {last}", err=True)
+        raise typer.Exit(2)
+    package = common.load_package(datasets, out)
+    run, _ = pipeline.run_model(dates, package=package)
+    for path in pipeline.write_history(run, package, out, first, last, freq):
+        typer.echo(f"wrote {path}")
+    pipeline.refresh_output_views(out)
+    typer.echo(f"{len(dates)} dates x {run.scores['iso3'].n_unique()} members scored")
+
+
+def explain(
+    iso3: Annotated[str, typer.Argument(help="ISO3 country code, e.g. PAK")],
+    as_of: Annotated[str | None, typer.Option(help="As of this date (default today)")] = None,
+    datasets: common.DatasetsOption = common.DATASETS_DEFAULT,
+    out: common.OutOption = common.OUT_DEFAULT,
+    top: Annotated[int, typer.Option(help="Rows per section")] = 8,
+) -> None:
+    """Print why a country scores what it does: pillars, factors, actions, arrangements."""
+    from rich.console import Console
+
+    from riskscore import explain as explaining
+    from riskscore import pipeline
+
+    day = common.parse_date(as_of, "--as-of") or dt.date.today()
+    package = common.load_package(datasets, out)
+    run, _ = pipeline.run_model([day], package=package)
+    try:
+        result = explaining.explain(run, package.tables, iso3, day)
+    except KeyError as err:
+        typer.echo(f"error: {err.args[0]}", err=True)
+        raise typer.Exit(1) from None
+    explaining.render(result, Console(), top=top)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the scoring commands to the riskscore app."""
+    app.command()(score)
+    app.command()(history)
+    app.command()(explain)
