@@ -18,7 +18,7 @@ import polars as pl
 
 from riskscore import settings
 
-LAYERS = ("staging", "features", "scores")
+LAYERS = ("staging", "features")
 _REFERENCE = re.compile(r"\b(?:from|join)\s+([a-z_][a-z0-9_]*)", re.IGNORECASE)
 
 

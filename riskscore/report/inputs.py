@@ -7,6 +7,7 @@ only where no file existed (a report never overwrites another date's scores).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,7 +92,7 @@ def load(out: Path, as_of: dt.date, package: pipeline.Package, config: ModelConf
     else:
         scores = run.scores.filter(pl.col("as_of") == as_of)
         contributions = run.contributions.filter(pl.col("as_of") == as_of)
-        current = model.ModelRun(scores, contributions, run.action_points, config)
+        current = dataclasses.replace(run, scores=scores, contributions=contributions)
         if not files["scores"].exists() and not files["contributions"].exists():
             for path in pipeline.write_scores(current, package, out, as_of):
                 notes.append(f"wrote {path}")
@@ -107,7 +108,7 @@ def load(out: Path, as_of: dt.date, package: pipeline.Package, config: ModelConf
         history = run.scores.filter(keep)
         history_contributions = run.contributions.filter(keep)
         if quarter_ends and not files["history"].exists():
-            past = model.ModelRun(history, history_contributions, run.action_points, config)
+            past = dataclasses.replace(run, scores=history, contributions=history_contributions)
             start, freq = pipeline.HISTORY_START, "quarter"
             for path in pipeline.write_history(past, package, out, start, as_of, freq):
                 notes.append(f"wrote {path}")
