@@ -25,6 +25,7 @@ CONTRIBUTION_COLUMNS = [
     "iso3", "as_of", "pillar", "factor", "label", "raw_value", "scaled_value", "weight",
     "points", "observed", "evidence_ids", "source_ids",
 ]  # fmt: skip
+OUTPUT_MODELS = ("country_dates", "factors__raw", "actions__points", "exposure__sized_actions")
 IMPUTED_FACTOR = "missing_value_imputed"
 IMPUTED_LABEL = "No factor observed: pillar set to its missing value"
 IMPUTED_POSITION = 99
@@ -73,7 +74,7 @@ def features(
         db.load_frames(con, tables)
         db.load_frames(con, config.tables())
         db.bind_as_of_dates(con, as_of_dates)
-        db.run_models(con)
+        db.run_models(con, keep=OUTPUT_MODELS)
         return {
             "country_dates": db.table(con, "country_dates", order_by="as_of, iso3"),
             "factors__raw": db.table(con, "factors__raw"),
