@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -22,6 +23,7 @@ import polars as pl
 from riskscore import settings
 
 LAYERS = ("staging", "features")
+MACROS_FILE = "macros.sql"
 
 
 class SqlModelError(Exception):
@@ -37,6 +39,9 @@ class SqlModel:
     depends_on: frozenset[str]
 
 
+_PARSER_LOCK = threading.Lock()
+
+
 @cache
 def _parser() -> duckdb.DuckDBPyConnection:
     return duckdb.connect()
@@ -44,7 +49,9 @@ def _parser() -> duckdb.DuckDBPyConnection:
 
 def references(sql: str) -> frozenset[str]:
     """The tables and views a single SELECT reads, CTEs in scope excluded (lower case)."""
-    tree = json.loads(_parser().execute("select json_serialize_sql(?)", [sql]).fetchone()[0])
+    with _PARSER_LOCK:  # one parser connection, shared by the batches' threads
+        row = _parser().execute("select json_serialize_sql(?)", [sql]).fetchone()
+    tree = json.loads(row[0])
     if tree.get("error"):
         raise SqlModelError(tree.get("error_message", "cannot parse"))
     if len(tree["statements"]) != 1:
@@ -136,9 +143,20 @@ def load_frames(con: duckdb.DuckDBPyConnection, frames: dict[str, pl.DataFrame])
         con.unregister("_frame")
 
 
-def bind_as_of_dates(con: duckdb.DuckDBPyConnection, dates: Iterable[dt.date]) -> None:
-    """Bind the as-of dates the models read through getvariable('as_of_dates')."""
+def bind_as_of_dates(
+    con: duckdb.DuckDBPyConnection, dates: Iterable[dt.date], lineage: bool = True
+) -> None:
+    """Bind the as-of dates the models read through getvariable('as_of_dates'), and whether
+    they build lineage lists (getvariable('with_lineage'), see the lineage macro)."""
     con.execute("set variable as_of_dates = $dates", {"dates": sorted(set(dates))})
+    con.execute("set variable with_lineage = $lineage", {"lineage": lineage})
+
+
+def create_macros(con: duckdb.DuckDBPyConnection, sql_dir: Path | None = None) -> None:
+    """Create the scalar macros of sql/macros.sql that the models call."""
+    path = (sql_dir or settings.sql_dir()) / MACROS_FILE
+    if path.exists():
+        con.execute(path.read_text(encoding="utf-8"))
 
 
 def run_models(
@@ -146,40 +164,56 @@ def run_models(
     keep: Iterable[str] | None = None,
     sql_dir: Path | None = None,
 ) -> None:
-    """Materialise the SQL models in dependency order. With `keep`, only the models those need
-    run, and every other model is dropped once the last model reading it has run (memory stays
-    bounded by what is live, not by everything ever computed)."""
+    """Create the SQL models in dependency order, as temporary tables and views of this
+    connection (so parallel connections to one database never collide). With `keep`, only
+    the models those need run:
+    a model read by exactly one other is a view (inlined where it is read, so the engine can
+    skip its unused columns), the others are materialised once and dropped as soon as the last
+    model reading them has run (memory stays bounded by what is live)."""
+    create_macros(con, sql_dir)
     models = sql_models(sql_dir)
-    existing = {
-        row[0].lower() for row in con.execute("select table_name from duckdb_tables()").fetchall()
-    }
-    existing |= {
-        row[0].lower() for row in con.execute("select view_name from duckdb_views()").fetchall()
-    }
     by_name = {m.name: m for m in models}
+    existing = {
+        row[0].lower()
+        for row in con.execute(
+            "select table_name from duckdb_tables() union select view_name from duckdb_views()"
+        ).fetchall()
+    }
     for model in models:
         unknown = sorted(r for r in _reads(model) if r not in by_name and r not in existing)
         if unknown:
             raise SqlModelError(f"{model.path}: reads unknown table {', '.join(unknown)}")
-    wanted = set(by_name) if keep is None else _upstream(by_name, set(keep))
+    kept = set(by_name) if keep is None else set(keep)
+    wanted = _upstream(by_name, kept)
     readers = {m.name: 0 for m in models}
     for model in models:
         if model.name in wanted:
             for dep in model.depends_on:
                 readers[dep] += 1
+    kind = {
+        name: "view" if keep is not None and readers[name] == 1 and name not in kept else "table"
+        for name in wanted
+    }
     for model in models:
         if model.name not in wanted:
             continue
         try:
-            con.execute(f'create or replace table "{model.name}" as\n{model.sql}')
+            con.execute(f'create or replace temp {kind[model.name]} "{model.name}" as\n{model.sql}')
         except duckdb.Error as err:
             raise SqlModelError(f"{model.path}: {err}") from err
-        if keep is None:
+        if keep is None or kind[model.name] == "view":
             continue
-        for dep in model.depends_on:
-            readers[dep] -= 1
-            if readers[dep] == 0 and dep not in keep:
-                con.execute(f'drop table "{dep}"')
+        _release(con, model, readers, kind, kept, by_name)
+
+
+def _release(con, model: SqlModel, readers: dict, kind: dict, kept: set, by_name: dict) -> None:
+    """After `model` was materialised, drop what no later model reads (through views too)."""
+    for dep in model.depends_on:
+        readers[dep] -= 1
+        if readers[dep] == 0 and dep not in kept:
+            if kind[dep] == "view":  # its inputs were read through it: release them too
+                _release(con, by_name[dep], readers, kind, kept, by_name)
+            con.execute(f'drop {kind[dep]} "{dep}"')
 
 
 @cache

@@ -110,7 +110,8 @@ def load(out: Path, as_of: dt.date, package: pipeline.Package, config: ModelConf
         if quarter_ends and not files["history"].exists():
             past = dataclasses.replace(run, scores=history, contributions=history_contributions)
             start, freq = pipeline.HISTORY_START, "quarter"
-            for path in pipeline.write_history(past, package, out, start, as_of, freq):
+            paths, _ = pipeline.write_history([past], package, config, out, start, as_of, freq)
+            for path in paths:
                 notes.append(f"wrote {path}")
     # no look-ahead: a report as of a date shows nothing scored after it
     history = pl.concat([history.filter(pl.col("as_of") < as_of), scores]).sort("as_of", "rank")

@@ -37,7 +37,7 @@ final as (
         k.magnitude_unit,
         k.reported_holdings_btc,
         -- measures
-        date_diff('day', k.announced_on, k.as_of) / 30.4375 as age_months,
+        months_between(k.announced_on, k.as_of) as age_months,
         t.weight as type_weight,
         s.multiplier as status_multiplier,
         t.half_life_months,

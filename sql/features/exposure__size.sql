@@ -84,13 +84,14 @@ final as (
                 and coalesce(s.all_shares_known, true)
         end as observed,
         -- lineage: only the inputs that were used
-        list_sort(list_distinct(flatten([coalesce(h.action_ids, []), coalesce(s.action_ids, [])])))
-            as evidence_ids,
-        list_filter(list_distinct(flatten([
+        lineage(list_sort(list_distinct(flatten(
+            [coalesce(h.action_ids, []), coalesce(s.action_ids, [])]
+        )))) as evidence_ids,
+        lineage(list_filter(list_distinct(flatten([
             case when h.holdings_btc is null then []
                 else h.source_ids || [d.gdp_source_id, d.btc_source_id] end,
             coalesce(s.source_ids, [])
-        ])), lambda x: x is not null) as source_ids
+        ])), lambda x: x is not null)) as source_ids
     from denominators as d
     cross join params as p
     left join holdings as h using (iso3, as_of)
