@@ -292,7 +292,8 @@ def world_map(
         line for note in notes for line in _wrap(note, style.width - 2 * PAD, style.font_size)
     ]
     line_height = style.font_size * 1.45
-    height = map_height + line_height * (len(legend_rows) + len(note_lines)) + style.font_size
+    below = len(legend_rows) + len(note_lines)
+    height = map_height + (line_height * below + style.font_size if below else 0)
 
     links = any(f.href for f in fills.values())
     svg = Svg(style.width, height, label, class_="worldmap", role="group" if links else "img")
@@ -406,6 +407,8 @@ def _legend_rows(
     items: Sequence[LegendItem], style: MapStyle
 ) -> list[list[tuple[float, LegendItem]]]:
     """Legend keys laid out left to right, wrapped onto new rows when the width runs out."""
+    if not items:
+        return []
     rows: list[list[tuple[float, LegendItem]]] = [[]]
     x = PAD
     box = style.font_size
