@@ -36,6 +36,8 @@ class ReportInputs:
     config: ModelConfig
     provenance: dict[str, str]
     notes: list[str]  # what was reused, computed or written, for the command to print
+    # the last day the data package covers, when the scores' metadata records it (else None)
+    data_through: str | None = None
 
 
 def previous_quarter_end(day: dt.date) -> dt.date | None:
@@ -85,9 +87,11 @@ def load(out: Path, as_of: dt.date, package: pipeline.Package, config: ModelConf
     dates = sorted({as_of, *([] if history_ok else quarter_ends)})
     run = model.run(package.tables, dates, config)
 
+    data_through = provenance.get("data_through")
     if current_ok:
         scores = pl.read_parquet(files["scores"])
         contributions = pl.read_parquet(files["contributions"])
+        data_through = export.read_metadata(files["scores"]).get("data_through", data_through)
         notes.append(f"read {files['scores']} and {files['contributions']}")
     else:
         scores = run.scores.filter(pl.col("as_of") == as_of)
@@ -131,6 +135,7 @@ def load(out: Path, as_of: dt.date, package: pipeline.Package, config: ModelConf
         config=config,
         provenance={**provenance, "as_of": as_of.isoformat()},
         notes=notes,
+        data_through=data_through,
     )
 
 
