@@ -1,28 +1,41 @@
-"""Judge the expert score against what the IMF did: panel, labels, episodes, lead times, metrics.
+"""Judge the model against what the IMF did, in event time.
 
-The panel scores every member at every quarter end as of that date (the model's point-in-time
-rules, no re-implementation). A country-quarter is *positive* when an opposing IMF crypto response
-to that country (any channel; the membership-wide WLD paper is no country's) is dated in the next
-`horizon_months`: as_of < responded_on <= as_of + horizon. A quarter whose window ends after the
-data are observed (the last recorded response, or today if earlier) is *censored*: its label is
-unknown, not negative, and it is left out of every metric.
+Units: every member at every month end, plus each acting member on the day after each of its
+crypto actions (the moment the score can first react), from 2015 to the package cutoff, each
+scored point-in-time. Labels: an opposing IMF response within 90 and within 365 days
+(riskscore.outcomes: censored, never negative, past the day responses are observed). Onset units
+have had no opposing response in the 24 months before.
+
+The headline predictor is the calibrated probability (riskscore.calibration: refitted monthly on
+past labels only); the expert score is reported beside it. Metrics come with 95% intervals from
+resampling countries: (a) the time split — every choice the evaluation depends on (signals,
+curve, thresholds) was fixed on data before SPLIT_ON, and the metrics are taken on units from
+SPLIT_ON on — and (b) leave one country out. Per episode: the lead in days from the start of the
+warning spell still running on the eve of the IMF's first opposing response (warning: a top-5
+rank with a score above 0; the elevated band is reported beside it).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
-from riskscore import calibration, challenger, export, metrics, model, pipeline
+from riskscore import calibration, challenger, export, metrics, model, outcomes, pipeline
 from riskscore.config import ModelConfig
+from riskscore.config import load as load_config
 from riskscore.model import ModelRun
 
-EPISODE_GAP_QUARTERS = 8  # opposing responses closer than this belong to one episode
-ALTERNATIVE_GAP_QUARTERS = 5  # reported beside it: splits El Salvador 2021-23 from 2024-25
+SPLIT_ON = dt.date(2022, 1, 1)
+TOP_RANK = 5
+WARNING_LEAD_DAYS = 30
+HEADLINE_HORIZON = 365
+SIGNALS: tuple[str, ...] = ()  # extra signals of the probability curve kept (see METHOD.md)
 PANEL_KEYS = ["iso3", "country", "as_of", "score", "band", "rank"]
 PILLAR_COLUMNS = ["exposure", "engagement", "vulnerability", "completeness"]
 
@@ -42,268 +55,128 @@ def factor_values(contributions: pl.DataFrame, config: ModelConfig) -> pl.DataFr
     return wide.select("iso3", "as_of", *names)
 
 
-def panel(run: ModelRun) -> pl.DataFrame:
-    """Scores, pillars and factor scaled values of every member on every date of the run.
+def unit_dates(actions: pl.DataFrame, start: dt.date, end: dt.date) -> pl.DataFrame:
+    """The evaluation's units as (iso3, as_of, unit): every member at each month end (iso3
+    null: all members), and each national action's member the day after the action."""
+    month_ends = pl.DataFrame(
+        {"as_of": pipeline.period_ends(start, end, "month")}, schema={"as_of": pl.Date}
+    ).with_columns(iso3=pl.lit(None, dtype=pl.String), unit=pl.lit("month_end"))
+    after_actions = (
+        actions.filter(pl.col("scope") == "national")
+        .select("iso3", as_of=pl.col("announced_on") + pl.duration(days=1))
+        .filter(pl.col("as_of").is_between(start, end))
+        .unique()
+        .with_columns(unit=pl.lit("action_day"))
+    )
+    return pl.concat([month_ends, after_actions], how="diagonal").select("iso3", "as_of", "unit")
 
-    Everything here is known on `as_of`; labels come separately (`label`).
-    """
-    factors = factor_values(run.contributions, run.config)
-    return (
-        run.scores.select(*PANEL_KEYS, *PILLAR_COLUMNS)
-        .join(factors, on=["iso3", "as_of"], how="left")
-        .sort("as_of", "iso3")
+
+def score_dates(package: pipeline.Package, config: ModelConfig, dates: list[dt.date]) -> ModelRun:
+    """Every member scored on every date (no lineage lists: the backtest needs none)."""
+    with model.Engine(package.tables, config) as engine:
+        runs = list(engine.batches(dates, lineage=False))
+    first = runs[0]
+    if len(runs) == 1:
+        return first
+    keys = pl.concat([r.keys for r in runs])
+    return ModelRun(
+        scores=pl.concat([r.scores for r in runs]),
+        contributions=pl.concat([r.contributions for r in runs]),
+        action_points=pl.concat([r.action_points for r in runs]),
+        config=config,
+        keys=keys,
+        inputs=first.inputs if len(runs) == 1 else _joined_inputs(runs),
+        params=first.params,
     )
 
 
-def opposing_responses(responses: pl.DataFrame) -> pl.DataFrame:
-    """Opposing responses to a member country (iso3, responded_on), the outcome we predict."""
-    return (
-        responses.filter(pl.col("stance") == "opposing", pl.col("iso3") != "WLD")
-        .select("iso3", "responded_on", "response_id", "linked_action_ids")
-        .sort("iso3", "responded_on")
-    )
+def _joined_inputs(runs: list[ModelRun]):
+    from dataclasses import replace
 
-
-def observed_through(responses: pl.DataFrame, today: dt.date) -> dt.date:
-    """The last day the outcome is observed: the latest recorded response, capped at today."""
-    last = responses["responded_on"].max()
-    return min(last, today) if last is not None else today
-
-
-def label(
-    frame: pl.DataFrame,
-    opposing: pl.DataFrame,
-    observed_on: dt.date,
-    horizon_months: int,
-    recent_quarters: int = EPISODE_GAP_QUARTERS,
-) -> pl.DataFrame:
-    """Add label_known_on (as_of + horizon), censored, label (null when censored),
-    next_opposing_on (first opposing response in the window) and recent_opposing (an opposing
-    response in the `recent_quarters` up to as_of: the country is inside an episode)."""
-    keyed = frame.with_columns(
-        label_known_on=pl.col("as_of").dt.offset_by(f"{horizon_months}mo"),
-        recent_from=pl.col("as_of").dt.offset_by(f"-{3 * recent_quarters}mo"),
-    )
-    pairs = keyed.select("iso3", "as_of", "label_known_on", "recent_from").join(
-        opposing.select("iso3", "responded_on"), on="iso3"
-    )
-    upcoming = (
-        pairs.filter(
-            pl.col("responded_on") > pl.col("as_of"),
-            pl.col("responded_on") <= pl.col("label_known_on"),
-        )
-        .group_by("iso3", "as_of")
-        .agg(next_opposing_on=pl.col("responded_on").min())
-    )
-    recent = (
-        pairs.filter(
-            pl.col("responded_on") > pl.col("recent_from"),
-            pl.col("responded_on") <= pl.col("as_of"),
-        )
-        .group_by("iso3", "as_of")
-        .agg(recent_opposing=pl.lit(True))
-    )
-    censored = pl.col("label_known_on") > pl.lit(observed_on)
-    return (
-        keyed.drop("recent_from")
-        .join(upcoming, on=["iso3", "as_of"], how="left")
-        .join(recent, on=["iso3", "as_of"], how="left")
-        .with_columns(
-            censored=censored,
-            label=pl.when(censored).then(None).otherwise(pl.col("next_opposing_on").is_not_null()),
-            recent_opposing=pl.col("recent_opposing").fill_null(False),
-        )
-        .sort("as_of", "iso3")
-    )
-
-
-def _quarter_index(column: str) -> pl.Expr:
-    return pl.col(column).dt.year() * 4 + (pl.col(column).dt.month() - 1) // 3
-
-
-def episodes(opposing: pl.DataFrame, gap_quarters: int = EPISODE_GAP_QUARTERS) -> pl.DataFrame:
-    """Group each country's opposing responses into episodes: a new episode starts when the
-    previous response lies `gap_quarters` calendar quarters or more back."""
-    ordered = opposing.sort("iso3", "responded_on").with_columns(
-        quarter=_quarter_index("responded_on")
-    )
-    starts = (pl.col("quarter") - pl.col("quarter").shift(1).over("iso3")).fill_null(gap_quarters)
-    grouped = (
-        ordered.with_columns(number=(starts >= gap_quarters).cum_sum().over("iso3"))
-        .group_by("iso3", "number")
-        .agg(
-            first_response_on=pl.col("responded_on").min(),
-            last_response_on=pl.col("responded_on").max(),
-            responses=pl.len(),
-            first_response_id=pl.col("response_id").sort_by("responded_on").first(),
-        )
-        .sort("iso3", "first_response_on")
-    )
-    first_year = pl.col("first_response_on").dt.year()
-    last_year = pl.col("last_response_on").dt.year()
-    return grouped.select(
-        episode=pl.format("{} {}", "iso3", first_year)
-        + pl.when(first_year == last_year).then(pl.lit("")).otherwise(pl.format("-{}", last_year)),
-        iso3="iso3",
-        first_response_on="first_response_on",
-        last_response_on="last_response_on",
-        responses="responses",
-        first_response_id="first_response_id",
-        previous_response_on=pl.col("last_response_on").shift(1).over("iso3"),
-    )
-
-
-def lead_times(
-    frame: pl.DataFrame, episode_table: pl.DataFrame, threshold: float, score: str = "score"
-) -> pl.DataFrame:
-    """Per episode: the first quarter end (after the country's previous episode) at which the
-    score reached `threshold`, the lead in quarters to the first response, or "missed" if it never
-    did; plus the highest score before the response and the score on the last quarter end."""
-    windows = episode_table.join(frame.select("iso3", "as_of", score), on="iso3").filter(
-        pl.col("as_of") < pl.col("first_response_on"),
-        pl.col("previous_response_on").is_null()
-        | (pl.col("as_of") > pl.col("previous_response_on")),
-    )
-    summary = windows.group_by("iso3", "first_response_on").agg(
-        first_elevated_on=pl.col("as_of").filter(pl.col(score) >= threshold).min(),
-        max_score_before=pl.col(score).max(),
-        last_score_before=pl.col(score).sort_by("as_of").last(),
-        quarters_scored=pl.len(),
-    )
-    lead = _quarter_index("first_response_on") - _quarter_index("first_elevated_on")
-    return (
-        episode_table.join(summary, on=["iso3", "first_response_on"], how="left")
-        .with_columns(
-            lead_quarters=lead,
-            outcome=pl.when(pl.col("quarters_scored").is_null())
-            .then(pl.lit("not scored"))
-            .when(pl.col("first_elevated_on").is_null())
-            .then(pl.lit("missed"))
-            .otherwise(pl.lit("warned")),
-            elevated_at_last_quarter=pl.col("last_score_before") >= threshold,
-        )
-        .sort("first_response_on")
-    )
-
-
-def lead_summary(leads: pl.DataFrame) -> dict:
-    """Counts of warned and missed episodes and the median and mean lead in quarters."""
-    warned = leads.filter(pl.col("outcome") == "warned")["lead_quarters"]
-    return {
-        "episodes": leads.height,
-        "warned": warned.len(),
-        "missed": leads.filter(pl.col("outcome") == "missed").height,
-        "median_lead_quarters": float(warned.median()) if warned.len() else None,
-        "mean_lead_quarters": float(warned.mean()) if warned.len() else None,
-    }
-
-
-@dataclass(frozen=True)
-class Backtest:
-    """The labelled panel, episodes with lead times, calibration and every metric (JSON-able)."""
-
-    panel: pl.DataFrame
-    episodes: pl.DataFrame
-    calibration: pl.DataFrame
-    calibration_curve: pl.DataFrame
-    coefficients: pl.DataFrame
-    metrics: dict
-
-
-def quarter_ends(today: dt.date) -> list[dt.date]:
-    """Every quarter end from the first of the history to the latest one on or before today."""
-    return pipeline.period_ends(pipeline.HISTORY_START, today)
-
-
-def run(
-    package: pipeline.Package,
-    config: ModelConfig | None = None,
-    today: dt.date | None = None,
-    reps: int = metrics.BOOTSTRAP_REPS,
-    seed: int = metrics.BOOTSTRAP_SEED,
-    gap_quarters: int = EPISODE_GAP_QUARTERS,
-) -> Backtest:
-    """Score the panel, label it, and judge the expert score, the challenger and the calibration
-    against the IMF's opposing responses (metrics on uncensored quarters only)."""
-    today = today or dt.date.today()
-    model_run, _ = pipeline.run_model(quarter_ends(today), config=config, package=package)
-    config = model_run.config
-    horizon = int(config.raw["model"]["horizon_months"])
-    threshold = float(config.raw["bands"]["elevated"])
-    responses = package.tables["imf_crypto_responses"]
-    opposing = opposing_responses(responses)
-    observed_on = observed_through(responses, today)
-    frame = label(panel(model_run), opposing, observed_on, horizon, gap_quarters)
-    champion = challenger.fit(frame, config, model_run)
-    calibrated = calibration.calibrate(frame)
-    frame = (
-        frame.join(champion.predictions, on=["iso3", "as_of"], how="left")
-        .join(calibrated.select("iso3", "as_of", "probability"), on=["iso3", "as_of"])
-        .sort("as_of", "iso3")
-    )
-    gaps = (gap_quarters, ALTERNATIVE_GAP_QUARTERS)
-    tables = {gap: episodes(opposing, gap) for gap in gaps}
-    eve = eve_scores(package, config, pl.concat(tables.values()))
-    trigger = triggers(opposing, package.tables["crypto_actions"])
-    leads = {gap: with_eve(lead_times(frame, tables[gap], threshold), eve, trigger) for gap in gaps}
-    time_split_rows = frame.filter(pl.col("challenger_time_split").is_not_null())
-    result = {
-        "observed_through": observed_on.isoformat(),
-        "horizon_months": horizon,
-        "elevated_threshold": threshold,
-        "episode_gap_quarters": gap_quarters,
-        "bootstrap": {"unit": "country", "reps": reps, "seed": seed},
-        "panel": _panel_summary(frame),
-        "expert": metrics.evaluate(frame, "score", threshold, reps, seed),
-        "expert_onset": metrics.evaluate(
-            frame.filter(~pl.col("recent_opposing")), "score", threshold, reps, seed
+    offsets = np.cumsum([0, *(r.keys.height for r in runs[:-1])])
+    action_offsets = np.cumsum([0, *(r.inputs.action_row.size for r in runs[:-1])])
+    cat = np.concatenate
+    base = runs[0].inputs
+    return replace(
+        base,
+        raw=cat([r.inputs.raw for r in runs]),
+        observed=cat([r.inputs.observed for r in runs]),
+        action_row=cat([r.inputs.action_row + o for r, o in zip(runs, offsets, strict=True)]),
+        action_type=cat([r.inputs.action_type for r in runs]),
+        action_base=cat([r.inputs.action_base for r in runs]),
+        action_decay=cat([r.inputs.action_decay for r in runs]),
+        size_action=cat(
+            [r.inputs.size_action + o for r, o in zip(runs, action_offsets, strict=True)]
         ),
-        "lead_time": lead_summary(leads[gap_quarters]),
-        "episodes": metrics.records(leads[gap_quarters]),
-        "alternative_gap": {
-            "episode_gap_quarters": ALTERNATIVE_GAP_QUARTERS,
-            "lead_time": lead_summary(leads[ALTERNATIVE_GAP_QUARTERS]),
-            "episodes": metrics.records(leads[ALTERNATIVE_GAP_QUARTERS]),
-        },
-        "challenger": {
-            "regularisation_c": challenger.REGULARISATION_C,
-            "intercept": champion.intercept,
-            "time_split": metrics.evaluate(
-                time_split_rows, "challenger_time_split", None, reps, seed
-            ),
-            "expert_on_time_split_rows": metrics.evaluate(
-                time_split_rows, "score", threshold, reps, seed
-            ),
-            "leave_one_country_out": metrics.evaluate(frame, "challenger_loco", None, reps, seed),
-            "coefficients": metrics.records(champion.coefficients),
-        },
-        "calibration": {
-            "method": "platt",
-            **calibration.brier(calibrated),
-            "latest_curve": calibration.latest_curve(frame, _band_bounds(config)),
-        },
-    }
-    curve = calibration.curve(calibrated)
-    result["calibration"]["curve"] = metrics.records(curve)
-    return Backtest(frame, leads[gap_quarters], calibrated, curve, champion.coefficients, result)
+        size_share=cat([r.inputs.size_share for r in runs]),
+    )
 
 
-def eve_scores(
-    package: pipeline.Package, config: ModelConfig, episode_table: pl.DataFrame
-) -> pl.DataFrame:
-    """Each episode country's score on the day before its first response (the response itself
-    not yet known), with its tie-aware rank: 1 + members scoring strictly higher that day."""
-    # the panel's last date keeps the run valid when there is no episode at all
-    days = sorted({day - dt.timedelta(days=1) for day in episode_table["first_response_on"]})
-    days = days or [quarter_ends(dt.date.today())[-1]]
-    scores = model.run(package.tables, days, config).scores
+def panel(run: ModelRun, units: pl.DataFrame) -> pl.DataFrame:
+    """The scored units: every member at the month ends, the acting member on action days
+    (a month end that is also an action day is one month-end unit)."""
+    scored = run.scores.select(*PANEL_KEYS, *PILLAR_COLUMNS).join(
+        factor_values(run.contributions, run.config), on=["iso3", "as_of"], how="left"
+    )
+    month_end_days = units.filter(pl.col("unit") == "month_end")["as_of"]
+    monthly = scored.filter(pl.col("as_of").is_in(month_end_days.implode())).with_columns(
+        unit=pl.lit("month_end")
+    )
+    acting = units.filter(
+        pl.col("unit") == "action_day", ~pl.col("as_of").is_in(month_end_days.implode())
+    ).select("iso3", "as_of", "unit")
+    daily = scored.join(acting, on=["iso3", "as_of"])
+    return pl.concat([monthly, daily]).sort("as_of", "iso3")
+
+
+def warnings(scores: pl.DataFrame, threshold: float) -> pl.DataFrame:
+    """Per member and date: warned by rank (top TOP_RANK with a score above 0) and by band."""
     return scores.select(
         "iso3",
-        eve_on="as_of",
-        eve_score="score",
-        eve_band="band",
-        eve_rank=pl.col("score").rank("min", descending=True).over("as_of").cast(pl.UInt32),
+        "as_of",
+        "score",
+        "rank",
+        warned_rank=(pl.col("rank") <= TOP_RANK) & (pl.col("score") > 0),
+        warned_band=pl.col("score") >= threshold,
     )
+
+
+def lead_times(episode_table: pl.DataFrame, warned: pl.DataFrame, column: str) -> pl.DataFrame:
+    """Per episode: the start of the `column` warning spell that still runs on the last scored
+    date before the first response (lead_days from it), or missed."""
+    rows = []
+    by_country = warned.partition_by("iso3", as_dict=True)
+    for e in episode_table.iter_rows(named=True):
+        history = by_country.get((e["iso3"],))
+        lead = spell_start = eve = None
+        if history is not None:
+            window = history.filter(
+                pl.col("as_of") < e["first_response_on"],
+                pl.col("as_of") > (e["previous_response_on"] or dt.date.min),
+            ).sort("as_of")
+            if window.height:
+                flags = window[column].to_list()
+                days = window["as_of"].to_list()
+                eve = window.row(-1, named=True)
+                if flags[-1]:
+                    i = len(flags) - 1
+                    while i > 0 and flags[i - 1]:
+                        i -= 1
+                    spell_start = days[i]
+                    lead = (e["first_response_on"] - spell_start).days
+        rows.append(
+            {
+                "episode": e["episode"],
+                "warned_from": spell_start,
+                "lead_days": lead,
+                "eve_on": eve["as_of"] if eve else None,
+                "eve_score": eve["score"] if eve else None,
+                "eve_rank": eve["rank"] if eve else None,
+            }
+        )
+    schema = {"episode": pl.String, "warned_from": pl.Date, "lead_days": pl.Int64,
+              "eve_on": pl.Date, "eve_score": pl.Float64, "eve_rank": pl.Int64}  # fmt: skip
+    return pl.DataFrame(rows, schema=schema)
 
 
 def triggers(opposing: pl.DataFrame, actions: pl.DataFrame) -> pl.DataFrame:
@@ -319,65 +192,202 @@ def triggers(opposing: pl.DataFrame, actions: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def with_eve(leads: pl.DataFrame, eve: pl.DataFrame, trigger: pl.DataFrame) -> pl.DataFrame:
-    """Add the eve-of-response score, band and rank, and the days from the latest action the
-    first response names to that response (how fast the IMF reacted)."""
-    return (
-        leads.with_columns(eve_on=pl.col("first_response_on") - pl.duration(days=1))
-        .join(eve, on=["iso3", "eve_on"], how="left")
+@dataclass(frozen=True)
+class Backtest:
+    """The labelled units, episodes with lead times, calibration tables and every metric."""
+
+    panel: pl.DataFrame
+    episodes: pl.DataFrame
+    reliability: pl.DataFrame
+    current: pl.DataFrame
+    coefficients: pl.DataFrame
+    metrics: dict
+
+
+def _rank_metrics(frame: pl.DataFrame, column: str, label: str, reps: int, seed: int) -> dict:
+    rows = frame.filter(pl.col(label).is_not_null(), pl.col(column).is_not_null())
+    y = rows[label].to_numpy().astype(bool)
+    out = metrics.rank_metrics_with_intervals(
+        y, rows[column].to_numpy().astype(float), rows["iso3"].to_numpy(), reps, seed
+    )
+    return {
+        "units": rows.height,
+        "positives": int(y.sum()),
+        "positive_countries": rows.filter(pl.col(label))["iso3"].n_unique(),
+        **out,
+    }
+
+
+def run(
+    package: pipeline.Package,
+    config: ModelConfig | None = None,
+    end: dt.date | None = None,
+    reps: int = metrics.BOOTSTRAP_REPS,
+    seed: int = metrics.BOOTSTRAP_SEED,
+    progress: Callable[[str], None] | None = None,
+) -> Backtest:
+    """Score the units, label them, fit the probability curves on past data, and measure."""
+    config = config or load_config()
+    say = progress or (lambda _: None)
+    responses = package.tables["imf_crypto_responses"]
+    observed_on = outcomes.observed_through(responses, package.tables.get("coverage"))
+    end = end or observed_on
+    start = pipeline.HISTORY_START
+    units = unit_dates(package.tables["crypto_actions"], start, end)
+    say("scoring the units")
+    scored = score_dates(package, config, sorted(set(units["as_of"])))
+    threshold = float(config.raw["bands"]["elevated"])
+    opposing = outcomes.opposing_responses(responses)
+    frame = outcomes.label(panel(scored, units), opposing, observed_on)
+    say("fitting the probability curves")
+    predictions = {}
+    for h in outcomes.HORIZONS_DAYS:
+        predictions[f"p{h}"], _ = calibration.expanding(frame, h, SIGNALS)
+        predictions[f"p{h}_loco"] = calibration.leave_one_country_out(frame, h, SIGNALS)
+    frame = frame.with_columns(
+        pl.Series(name, values).fill_nan(None) for name, values in predictions.items()
+    ).with_columns(
+        split=pl.when(pl.col("as_of") >= SPLIT_ON).then(pl.lit("test")).otherwise(pl.lit("train"))
+    )
+    say("the challenger")
+    champion = challenger.fit(frame, config, scored, SPLIT_ON, HEADLINE_HORIZON)
+    frame = frame.join(champion.predictions, on=["iso3", "as_of"], how="left")
+    say("measuring")
+    episode_table = outcomes.episodes(opposing)
+    warned = warnings(scored.scores, threshold)
+    leads = (
+        episode_table.join(lead_times(episode_table, warned, "warned_rank"), on="episode")
         .join(
-            trigger.rename({"response_id": "first_response_id"}), on="first_response_id", how="left"
+            lead_times(episode_table, warned, "warned_band").select(
+                "episode", band_warned_from="warned_from", band_lead_days="lead_days"
+            ),
+            on="episode",
+        )
+        .join(
+            triggers(opposing, package.tables["crypto_actions"]).rename(
+                {"response_id": "first_response_id"}
+            ),
+            on="first_response_id",
+            how="left",
         )
         .with_columns(
-            days_after_trigger=(pl.col("first_response_on") - pl.col("trigger_on")).dt.total_days()
+            days_after_trigger=(pl.col("first_response_on") - pl.col("trigger_on")).dt.total_days(),
+            outcome=pl.when(pl.col("lead_days").is_null())
+            .then(pl.lit("missed"))
+            .when(pl.col("lead_days") >= WARNING_LEAD_DAYS)
+            .then(pl.lit("warned"))
+            .otherwise(pl.lit("late")),
         )
     )
-
-
-def _band_bounds(config: ModelConfig) -> tuple[float, ...]:
-    """The band lower bounds, the scores at which the calibrated probability is quoted."""
-    return tuple(float(v) for v in config.raw["bands"].values())
-
-
-def _panel_summary(frame: pl.DataFrame) -> dict:
-    labelled = frame.filter(~pl.col("censored"))
-    return {
-        "first_as_of": frame["as_of"].min().isoformat(),
-        "last_as_of": frame["as_of"].max().isoformat(),
-        "rows": frame.height,
-        "members": frame["iso3"].n_unique(),
-        "labelled_rows": labelled.height,
-        "censored_rows": frame.height - labelled.height,
-        "last_labelled_as_of": labelled["as_of"].max().isoformat() if labelled.height else None,
-        "positives": int(labelled["label"].sum()),
-        "positive_countries": sorted(labelled.filter(pl.col("label"))["iso3"].unique()),
+    test = frame.filter(pl.col("split") == "test")
+    detail: dict = {}
+    for h in outcomes.HORIZONS_DAYS:
+        label = f"label_{h}d"
+        for scope, rows in (("all", test), ("onset", test.filter("onset"))):
+            detail[f"{scope}_{h}d"] = {
+                "probability": _rank_metrics(rows, f"p{h}", label, reps, seed),
+                "score": _rank_metrics(rows, "score", label, reps, seed),
+            }
+        onset_rows = frame.filter("onset")
+        detail[f"loco_onset_{h}d"] = _rank_metrics(onset_rows, f"p{h}_loco", label, reps, seed)
+        detail[f"whole_panel_onset_{h}d"] = _rank_metrics(onset_rows, "score", label, reps, seed)
+    reliability_tables, errors = [], {}
+    for h in outcomes.HORIZONS_DAYS:
+        rows = test.filter(pl.col(f"label_{h}d").is_not_null(), pl.col(f"p{h}").is_not_null())
+        table = calibration.reliability(
+            rows[f"label_{h}d"].cast(pl.Float64).to_numpy(), rows[f"p{h}"].to_numpy()
+        )
+        reliability_tables.append(table.with_columns(horizon_days=pl.lit(h)))
+        errors[f"{h}d"] = {
+            **calibration.calibration_error(table),
+            "units": rows.height,
+            "brier": calibration.brier(
+                rows[f"label_{h}d"].cast(pl.Float64).to_numpy(), rows[f"p{h}"].to_numpy()
+            ),
+        }
+    warned_leads = leads.filter(pl.col("lead_days").is_not_null())["lead_days"]
+    result = {
+        "event_time": {
+            "onset_auroc_365d": detail["onset_365d"]["probability"]["auroc"],
+            "onset_auroc_90d": detail["onset_90d"]["probability"]["auroc"],
+            "episodes": leads.height,
+            "warned_30d": int((leads["lead_days"].fill_null(-1) >= WARNING_LEAD_DAYS).sum()),
+            "median_lead_days": float(warned_leads.median()) if warned_leads.len() else None,
+            "warning": f"rank <= {TOP_RANK} with a score above 0",
+            "split_on": SPLIT_ON.isoformat(),
+            "detail": detail,
+        },
+        "calibration": {
+            "ece": errors[f"{HEADLINE_HORIZON}d"]["ece"],
+            "max_bin_gap": errors[f"{HEADLINE_HORIZON}d"]["max_bin_gap"],
+            "horizon_days": HEADLINE_HORIZON,
+            "min_bin_units": calibration.MIN_BIN_UNITS,
+            "by_horizon": errors,
+        },
+        "observed_through": observed_on.isoformat(),
+        "units": {
+            "first_as_of": frame["as_of"].min().isoformat(),
+            "last_as_of": frame["as_of"].max().isoformat(),
+            "rows": frame.height,
+            "month_end": frame.filter(pl.col("unit") == "month_end").height,
+            "action_day": frame.filter(pl.col("unit") == "action_day").height,
+            "onset": frame.filter("onset").height,
+        },
+        "bootstrap": {"unit": "country", "reps": reps, "seed": seed},
+        "signals": list(SIGNALS),
+        "episodes": metrics.records(leads),
+        "challenger": champion.summary(frame, reps, seed),
     }
+    current = _current(frame, scored, config)
+    return Backtest(
+        frame, leads, pl.concat(reliability_tables), current, champion.coefficients,
+        _finite(result),
+    )  # fmt: skip
+
+
+def _current(frame: pl.DataFrame, scored: ModelRun, config: ModelConfig) -> pl.DataFrame:
+    """Today's probabilities: every member on the last scored date, from the curves fitted on
+    every labelled unit."""
+    last = scored.scores["as_of"].max()
+    today = scored.scores.filter(pl.col("as_of") == last).select(
+        "iso3", "country", "as_of", "score", "band", "rank"
+    )
+    columns = {}
+    for h in outcomes.HORIZONS_DAYS:
+        curve = calibration.latest(frame, h, SIGNALS)
+        x = calibration.signal_columns(
+            today.with_columns(pl.lit(0).alias(s) for s in SIGNALS), SIGNALS
+        )
+        columns[f"p{h}"] = curve.predict(x)
+    return today.with_columns(pl.Series(k, v) for k, v in columns.items()).sort("rank", "iso3")
+
+
+def _finite(value):
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    if isinstance(value, float):
+        return metrics.finite(value)
+    return value
 
 
 PANEL_OUTPUT = "backtest.parquet"
 METRICS_OUTPUT = "backtest_metrics.json"
 CALIBRATION_OUTPUT = "calibration.parquet"
 CURVE_OUTPUT = "calibration_curve.parquet"
-LABEL_COLUMNS = ["label", "censored", "label_known_on", "next_opposing_on", "recent_opposing"]
 
 
 def write(
     result: Backtest, package: pipeline.Package, config: ModelConfig, out: Path
 ) -> list[Path]:
-    """out/backtest.parquet (the labelled panel), out/backtest_metrics.json, out/calibration.parquet
-    (as_of, iso3, score, probability, ...) and out/calibration_curve.parquet."""
-    meta = pipeline.metadata(
-        package, config, observed_through=result.metrics["observed_through"],
-        horizon_months=str(result.metrics["horizon_months"]),
-    )  # fmt: skip
-    first = ["iso3", "as_of", "score", "band", "rank", *PILLAR_COLUMNS, *LABEL_COLUMNS]
-    frame = result.panel.select(*first, pl.exclude(first))
-    leading = ["as_of", "iso3", "score", "probability"]
-    calibrated = result.calibration.select(*leading, pl.exclude(leading))
+    """out/backtest.parquet (the labelled units), out/backtest_metrics.json,
+    out/calibration.parquet (today's probabilities) and out/calibration_curve.parquet."""
+    meta = pipeline.metadata(package, config, observed_through=result.metrics["observed_through"])
     document = {**meta, **result.metrics}
     return [
-        export.write_parquet(frame, out / PANEL_OUTPUT, meta),
+        export.write_parquet(result.panel, out / PANEL_OUTPUT, meta),
         export.write_text(out / METRICS_OUTPUT, json.dumps(document, indent=2) + "\n"),
-        export.write_parquet(calibrated, out / CALIBRATION_OUTPUT, meta),
-        export.write_parquet(result.calibration_curve, out / CURVE_OUTPUT, meta),
+        export.write_parquet(result.current, out / CALIBRATION_OUTPUT, meta),
+        export.write_parquet(result.reliability, out / CURVE_OUTPUT, meta),
     ]

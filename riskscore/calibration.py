@@ -1,131 +1,183 @@
-"""Turn the expert score into a 12-month probability of an opposing IMF response.
+"""The score as a probability: P(an opposing IMF response within h days), fitted on past data.
 
-Platt scaling: a two-parameter logistic curve P = 1 / (1 + exp(-(a + b x score))), refitted at
-every quarter end on the rows whose label was known by then (expanding window, past data only).
-Why not isotonic regression: the positives come from a handful of episodes, so a free monotone
-step function would mostly memorise them; two parameters keep the curve smooth, monotone in the
-score, and stable as episodes are added. The fit is effectively unpenalised (Platt's method).
+A logistic curve on the signals (log(1 + score), and any signal METHOD.md keeps) is refitted at
+every month end on the units whose label was known by then (as_of + h on or before the month
+end) and applied to the units of the month that follows: each probability uses only what was
+known when it was issued. Mild L2 regularisation keeps the early curves (few episodes) from the
+overconfident extremes an unpenalised fit reaches with a handful of positives.
+
+Reliability: forecasts grouped in equal-width probability bins; the expected calibration error
+(ECE) is the forecast-weighted mean gap |mean forecast - observed frequency| over the bins, and
+the largest gap is taken over bins holding at least MIN_BIN_UNITS units.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import polars as pl
 
-from riskscore import metrics
-
-PLATT_C = 1e6  # effectively no penalty: Platt scaling is a plain logistic fit
-MIN_TRAIN_POSITIVES = 4  # positive country-quarters needed before a curve is fitted
-PROBABILITY_BINS = (0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.4, 1.0)
-MAX_ITERATIONS = 5000
-SOLVER = "newton-cholesky"  # few features: converges exactly in a few steps (lbfgs stops early)
-
-
-def platt_model():
-    """The calibration curve's estimator, unfitted (scikit-learn is imported only when fitting)."""
-    from sklearn.linear_model import LogisticRegression
-
-    return LogisticRegression(C=PLATT_C, max_iter=MAX_ITERATIONS, solver=SOLVER)
+REGULARISATION_C = 1.0
+MIN_TRAIN_POSITIVES = 10  # positive units known before a curve is fitted
+MIN_TRAIN_EPISODES = 1  # ... from at least this many countries
+BINS = 10
+MIN_BIN_UNITS = 20
+MAX_NEWTON_STEPS = 50
+NEWTON_TOLERANCE = 1e-10
 
 
-def _arrays(frame: pl.DataFrame) -> tuple[np.ndarray, ...]:
+def signal_columns(frame: pl.DataFrame, signals: tuple[str, ...]) -> np.ndarray:
+    """The curve's inputs: log(1 + score), then the kept signals (0 where missing)."""
+    columns = [np.log1p(frame["score"].to_numpy().astype(float))]
+    columns += [frame[name].fill_null(0).cast(pl.Float64).to_numpy() for name in signals]
+    return np.column_stack(columns)
+
+
+@dataclass(frozen=True)
+class Curve:
+    """A fitted logistic curve: P = 1 / (1 + exp(-(intercept + x @ slopes)))."""
+
+    intercept: float
+    slopes: np.ndarray
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        from scipy.special import expit
+
+        return expit(self.intercept + x @ self.slopes)
+
+
+def _fit(x: np.ndarray, y: np.ndarray, start: Curve | None = None) -> Curve:
+    """Penalised logistic regression by Newton's method with step halving (the slopes carry an
+    L2 penalty of 1 / (2 C), the intercept none, as scikit-learn's LogisticRegression(C) does).
+    A handful of features and a warm start make a monthly refit take a few milliseconds."""
+    from scipy.special import expit, log_expit
+
+    design = np.column_stack([np.ones(len(y)), x])
+    beta = np.zeros(design.shape[1]) if start is None else np.r_[start.intercept, start.slopes]
+    penalty = np.full(design.shape[1], 1.0 / REGULARISATION_C)
+    penalty[0] = 0.0
+
+    def loss(b: np.ndarray) -> float:
+        z = design @ b
+        return -(y * log_expit(z) + (1 - y) * log_expit(-z)).sum() + 0.5 * (penalty * b * b).sum()
+
+    current = loss(beta)
+    for _ in range(MAX_NEWTON_STEPS):
+        p = expit(design @ beta)
+        gradient = design.T @ (p - y) + penalty * beta
+        hessian = (design * (p * (1 - p))[:, None]).T @ design + np.diag(penalty)
+        step = np.linalg.lstsq(hessian, gradient, rcond=None)[0]
+        size = 1.0
+        while size > 1e-6:
+            candidate = beta - size * step
+            value = loss(candidate)
+            if value <= current:
+                break
+            size /= 2
+        beta, improvement, current = candidate, current - value, value
+        if np.abs(size * step).max() < NEWTON_TOLERANCE or improvement < 1e-12:
+            break
+    return Curve(float(beta[0]), beta[1:].copy())
+
+
+def _enough(y: np.ndarray, group: np.ndarray) -> bool:
+    return y.sum() >= MIN_TRAIN_POSITIVES and np.unique(group[y == 1]).size >= MIN_TRAIN_EPISODES
+
+
+def expanding(
+    frame: pl.DataFrame, horizon: int, signals: tuple[str, ...] = ()
+) -> tuple[np.ndarray, np.ndarray]:
+    """P(opposing response within `horizon` days) per unit from curves refitted at each month
+    end on the labels known by then; NaN before enough positives are known. Returns the
+    probabilities and, per unit, the day of the fit behind it."""
+    x = signal_columns(frame, signals)
+    y = frame[f"label_{horizon}d"].cast(pl.Float64).to_numpy()
+    as_of = frame["as_of"].to_physical().to_numpy()
+    known_on = as_of + horizon
+    iso3 = frame["iso3"].to_numpy()
+    labelled = np.isfinite(y)
+    month = frame["as_of"].dt.month_start().to_physical().to_numpy()
+    probability = np.full(frame.height, np.nan)
+    fitted_on = np.full(frame.height, -1, dtype=np.int64)
+    curve = None
+    for start in np.unique(month):
+        train = labelled & (known_on < start)  # known before the month began
+        if not _enough(y[train], iso3[train]):
+            continue
+        target = month == start
+        curve = _fit(x[train], y[train], curve)
+        probability[target] = curve.predict(x[target])
+        fitted_on[target] = start
+    return probability, fitted_on
+
+
+def leave_one_country_out(
+    frame: pl.DataFrame, horizon: int, signals: tuple[str, ...] = ()
+) -> np.ndarray:
+    """Each country's units scored by a curve fitted on every other country's labelled units."""
+    x = signal_columns(frame, signals)
+    y = frame[f"label_{horizon}d"].cast(pl.Float64).to_numpy()
+    iso3 = frame["iso3"].to_numpy()
+    labelled = np.isfinite(y)
+    probability = np.full(frame.height, np.nan)
+    everyone = _fit(x[labelled], y[labelled])
+    for country in np.unique(iso3):
+        target = iso3 == country
+        train = labelled & ~target
+        if _enough(y[train], iso3[train]):
+            probability[target] = _fit(x[train], y[train], everyone).predict(x[target])
+    return probability
+
+
+def latest(frame: pl.DataFrame, horizon: int, signals: tuple[str, ...] = ()) -> Curve:
+    """The curve fitted on every labelled unit: what today's probabilities use."""
+    x = signal_columns(frame, signals)
+    y = frame[f"label_{horizon}d"].cast(pl.Float64).to_numpy()
+    labelled = np.isfinite(y)
+    return _fit(x[labelled], y[labelled])
+
+
+def reliability(label: np.ndarray, probability: np.ndarray, bins: int = BINS) -> pl.DataFrame:
+    """Per equal-width probability bin: units, mean forecast, positives, observed frequency
+    and the gap between them."""
+    label = np.asarray(label, float)
+    probability = np.asarray(probability, float)
+    index = np.clip((probability * bins).astype(int), 0, bins - 1)
+    units = np.bincount(index, minlength=bins)
+    forecast = np.bincount(index, weights=probability, minlength=bins)
+    positives = np.bincount(index, weights=label, minlength=bins)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_forecast = np.where(units > 0, forecast / units, np.nan)
+        observed = np.where(units > 0, positives / units, np.nan)
     return (
-        frame.select(pl.col("score").cast(pl.Float64)).to_numpy(),
-        frame["label"].cast(pl.Float64).to_numpy(),
-        frame["as_of"].to_physical().to_numpy(),
-        frame["label_known_on"].to_physical().to_numpy(),
-    )
-
-
-def calibrate(frame: pl.DataFrame) -> pl.DataFrame:
-    """Per panel row: the score, its probability from the curve fitted on past labels only, the
-    base rate known then (the reference forecast), the label and whether it is censored."""
-    from sklearn.dummy import DummyClassifier
-
-    score, y, as_of, known_on = _arrays(frame)
-    probability, positives = metrics.expanding_window_predict(
-        score, y, as_of, known_on, platt_model, MIN_TRAIN_POSITIVES
-    )
-    base_rate, _ = metrics.expanding_window_predict(
-        score, y, as_of, known_on, lambda: DummyClassifier(strategy="prior"), MIN_TRAIN_POSITIVES
-    )
-    return frame.select(
-        "iso3",
-        "as_of",
-        "score",
-        probability=pl.Series(probability).fill_nan(None),
-        base_rate=pl.Series(base_rate).fill_nan(None),
-        train_positives=pl.Series(positives),
-        label="label",
-        censored="censored",
-    )
-
-
-def _scored(calibrated: pl.DataFrame) -> pl.DataFrame:
-    return calibrated.filter(~pl.col("censored"), pl.col("probability").is_not_null())
-
-
-def brier(calibrated: pl.DataFrame) -> dict:
-    """Brier score of the out-of-sample probabilities on labelled rows, beside the Brier of the
-    base rate known at the time; skill = 1 - brier / reference (above 0 beats the base rate)."""
-    rows = _scored(calibrated)
-    y = rows["label"].cast(pl.Float64).to_numpy()
-    model = metrics.brier(y, rows["probability"].to_numpy())
-    reference = metrics.brier(y, rows["base_rate"].to_numpy())
-    return {
-        "rows": rows.height,
-        "positives": int(y.sum()),
-        "first_as_of": rows["as_of"].min().isoformat() if rows.height else None,
-        "brier": model,
-        "brier_base_rate": reference,
-        "brier_skill": 1 - model / reference if reference else None,
-    }
-
-
-def curve(calibrated: pl.DataFrame, edges: tuple[float, ...] = PROBABILITY_BINS) -> pl.DataFrame:
-    """Reliability table: per probability bin, forecasts, mean forecast, positives and the
-    observed frequency, on labelled out-of-sample rows."""
-    rows = _scored(calibrated)
-    bins = np.clip(np.digitize(rows["probability"].to_numpy(), edges[1:-1]), 0, len(edges) - 2)
-    table = (
-        rows.with_columns(bin=pl.Series(bins))
-        .group_by("bin")
-        .agg(
-            forecasts=pl.len(),
-            mean_probability=pl.col("probability").mean(),
-            positives=pl.col("label").cast(pl.Int64).sum(),
+        pl.DataFrame(
+            {
+                "bin_low": np.arange(bins) / bins,
+                "bin_high": (np.arange(bins) + 1) / bins,
+                "units": units.astype(np.int64),
+                "mean_probability": mean_forecast,
+                "positives": positives.astype(np.int64),
+                "observed_frequency": observed,
+            }
         )
-    )
-    frame = pl.DataFrame(
-        {"bin": range(len(edges) - 1), "bin_low": edges[:-1], "bin_high": edges[1:]},
-        schema_overrides={"bin": pl.Int64},
-    )
-    return (
-        frame.join(table.with_columns(pl.col("bin").cast(pl.Int64)), on="bin", how="left")
-        .with_columns(
-            pl.col("forecasts").fill_null(0).cast(pl.Int64),
-            pl.col("positives").fill_null(0).cast(pl.Int64),
-        )
-        .with_columns(
-            observed_frequency=pl.when(pl.col("forecasts") > 0).then(
-                pl.col("positives") / pl.col("forecasts")
-            )
-        )
-        .sort("bin")
-        .drop("bin")
+        .with_columns(pl.col("mean_probability", "observed_frequency").fill_nan(None))
+        .with_columns(gap=(pl.col("mean_probability") - pl.col("observed_frequency")).abs())
     )
 
 
-def latest_curve(frame: pl.DataFrame, scores: tuple[float, ...]) -> dict:
-    """The curve fitted on every labelled row (what the latest quarter's probabilities use):
-    intercept, slope per score point, and the probability at the given scores."""
-    rows = frame.filter(~pl.col("censored"))
-    fitted = platt_model().fit(
-        rows.select(pl.col("score").cast(pl.Float64)).to_numpy(), rows["label"].cast(pl.Int8)
-    )
-    at = fitted.predict_proba(np.asarray(scores, float)[:, None])[:, 1]
-    return {
-        "intercept": float(fitted.intercept_[0]),
-        "slope_per_point": float(fitted.coef_[0][0]),
-        "probability_at": {f"{s:g}": float(p) for s, p in zip(scores, at, strict=True)},
-    }
+def calibration_error(table: pl.DataFrame, min_units: int = MIN_BIN_UNITS) -> dict[str, float]:
+    """ECE (unit-weighted mean gap over all bins) and the largest gap among bins holding at
+    least `min_units` units."""
+    filled = table.filter(pl.col("units") > 0)
+    total = filled["units"].sum()
+    ece = float((filled["gap"] * filled["units"]).sum() / total) if total else float("nan")
+    large = filled.filter(pl.col("units") >= min_units)
+    gap = float(large["gap"].max()) if large.height else float("nan")
+    return {"ece": ece, "max_bin_gap": gap, "bins_counted": large.height}
+
+
+def brier(label: np.ndarray, probability: np.ndarray) -> float:
+    """Mean squared difference between the forecast and the 0/1 outcome."""
+    label, probability = np.asarray(label, float), np.asarray(probability, float)
+    return float(np.mean((probability - label) ** 2)) if label.size else float("nan")

@@ -28,11 +28,33 @@ SOLVER = "newton-cholesky"  # few features: converges exactly in a few steps (lb
 
 @dataclass(frozen=True)
 class Challenger:
-    """Out-of-sample predictions and the full-sample coefficients beside the expert weights."""
+    """Out-of-sample predictions and the coefficients beside the expert weights."""
 
-    predictions: pl.DataFrame  # iso3, as_of, challenger_time_split, challenger_loco, ...
+    predictions: pl.DataFrame  # iso3, as_of, challenger
     coefficients: pl.DataFrame  # pillar, factor, expert weight and effect, coefficient
     intercept: float
+    horizon: int
+
+    def summary(self, frame: pl.DataFrame, reps: int, seed: int) -> dict:
+        """Time-split ranking metrics of the challenger and of the expert score on the same
+        onset units, and the coefficients."""
+        rows = frame.filter(
+            pl.col("split") == "test", "onset", pl.col(f"label_{self.horizon}d").is_not_null()
+        )
+        y = rows[f"label_{self.horizon}d"].to_numpy().astype(bool)
+        cluster = rows["iso3"].to_numpy()
+        return {
+            "regularisation_c": REGULARISATION_C,
+            "horizon_days": self.horizon,
+            "intercept": self.intercept,
+            "onset_time_split": metrics.rank_metrics_with_intervals(
+                y, rows["challenger"].fill_null(0).to_numpy(), cluster, reps, seed
+            ),
+            "expert_onset_time_split": metrics.rank_metrics_with_intervals(
+                y, rows["score"].to_numpy(), cluster, reps, seed
+            ),
+            "coefficients": metrics.records(self.coefficients),
+        }
 
 
 def make_model():
@@ -52,11 +74,6 @@ def design_matrix(frame: pl.DataFrame, config: ModelConfig) -> np.ndarray:
     return frame.select(columns).to_numpy()
 
 
-def _labels(frame: pl.DataFrame) -> np.ndarray:
-    """1/0 labels with NaN for censored rows (never trained on)."""
-    return frame["label"].cast(pl.Float64).to_numpy()
-
-
 def expert_effects(run: ModelRun, rows: pl.DataFrame) -> np.ndarray:
     """Mean points the expert score gains per scaled point of each factor over `rows` (iso3,
     as_of) of the run: the published formula's exact derivatives (0 where a factor is missing)."""
@@ -65,31 +82,26 @@ def expert_effects(run: ModelRun, rows: pl.DataFrame) -> np.ndarray:
     return formula.sensitivities(run.inputs.subset(np.sort(picked)), run.params).mean(axis=0)
 
 
-def fit(frame: pl.DataFrame, config: ModelConfig, run: ModelRun) -> Challenger:
-    """Time-split and leave-one-country-out predictions on the labelled panel `frame`, and the
-    coefficients of a fit on every labelled row (for reading, not for scoring)."""
+def fit(
+    frame: pl.DataFrame, config: ModelConfig, run: ModelRun, split_on, horizon: int
+) -> Challenger:
+    """Fit on the units whose `horizon` label was known before `split_on` (every choice fixed
+    before the test period), predict every unit; the coefficients are read beside the expert's
+    derivatives over the same training units."""
     features = design_matrix(frame, config)
-    y = _labels(frame)
-    as_of = frame["as_of"].to_physical().to_numpy()
-    known_on = frame["label_known_on"].to_physical().to_numpy()
-    time_split, positives = metrics.expanding_window_predict(
-        features, y, as_of, known_on, make_model, MIN_TRAIN_POSITIVES
-    )
-    loco = metrics.leave_one_group_out_predict(features, y, frame["iso3"].to_numpy(), make_model)
+    y = frame[f"label_{horizon}d"].cast(pl.Float64).to_numpy()
+    known_on = frame.select(pl.col("as_of") + pl.duration(days=horizon)).to_series()
+    train = np.isfinite(y) & (known_on < split_on).to_numpy()
+    fitted = make_model().fit(features[train], y[train].astype(int))
     predictions = frame.select("iso3", "as_of").with_columns(
-        challenger_time_split=pl.Series(time_split).fill_nan(None),
-        challenger_train_positives=pl.Series(positives),
-        challenger_loco=pl.Series(loco).fill_nan(None),
+        challenger=pl.Series(fitted.predict_proba(features)[:, 1])
     )
-    known = np.isfinite(y)
-    full = make_model().fit(features[known], y[known].astype(int))
-    labelled = frame.filter(~pl.col("censored"))
     coefficients = config.factors().select(
         "pillar",
         "factor",
         expert_weight="weight",
         expert_weight_share=pl.col("weight") / pl.col("weight").sum().over("pillar"),
-        expert_points_per_unit=pl.Series(expert_effects(run, labelled)),
-        challenger_coefficient=pl.Series(full.coef_[0]),
+        expert_points_per_unit=pl.Series(expert_effects(run, frame.filter(pl.Series(train)))),
+        challenger_coefficient=pl.Series(fitted.coef_[0]),
     )
-    return Challenger(predictions, coefficients, float(full.intercept_[0]))
+    return Challenger(predictions, coefficients, float(fitted.intercept_[0]), horizon)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
-from riskscore import __version__, backtest, export, pipeline, uncertainty
+from riskscore import __version__, backtest, calibration, export, pipeline, uncertainty
 from riskscore.config import ModelConfig
 from riskscore.schemas import EVENT_DATES
 
@@ -91,87 +91,87 @@ def coverage(package: pipeline.Package, config: ModelConfig, as_of: dt.date) -> 
     )
 
 
+def _metric_row(label: str, entry: dict) -> list[str]:
+    positives = f"{entry['positives']} ({entry['positive_countries']})"
+    auroc, precision = entry.get("auroc"), entry.get("average_precision")
+    return [label, str(entry["units"]), positives, _with_interval(auroc), _with_interval(precision)]
+
+
 def backtest_section(metrics: dict | None) -> str:
     if metrics is None:
         return "## Backtest\n\nNot run yet: `riskscore backtest` writes out/backtest_metrics.json."
-    panel, expert, onset = metrics["panel"], metrics["expert"], metrics["expert_onset"]
-    boot = metrics["bootstrap"]
-    names = [
-        ("AUROC", "auroc"),
-        ("Average precision", "average_precision"),
-        ("Top-decile hit rate (positives among flagged)", "top_decile_precision"),
-        ("Top-decile capture (positives flagged)", "top_decile_capture"),
-        (f"Hit rate at score >= {metrics['elevated_threshold']:g}", "hit_rate"),
-        ("False-alarm rate at the same threshold", "false_alarm_rate"),
-        ("Noise-to-signal ratio", "noise_to_signal"),
-    ]
-    rows = [[label, _with_interval(expert.get(key)), _with_interval(onset.get(key))]
-            for label, key in names]  # fmt: skip
+    event, units, boot = metrics["event_time"], metrics["units"], metrics["bootstrap"]
+    detail = event["detail"]
+    rows = []
+    for h in (365, 90):
+        for scope, name in (("onset", "onset units"), ("all", "all units")):
+            pair = detail[f"{scope}_{h}d"]
+            rows.append(_metric_row(f"{h} d, {name}: probability", pair["probability"]))
+            rows.append(_metric_row(f"{h} d, {name}: expert score", pair["score"]))
+        loco = detail[f"loco_onset_{h}d"]
+        rows.append(_metric_row(f"{h} d, onset: leave one country out", loco))
     return "\n\n".join(
         [
-            "## Backtest",
-            f"Panel: every member at every quarter end from {panel['first_as_of']} to "
-            f"{panel['last_as_of']} ({panel['rows']} country-quarters), each scored with only "
-            f"the data known on that date. Label: an opposing IMF crypto response to the country "
-            f"within the next {metrics['horizon_months']} months. Outcomes are observed through "
-            f"{metrics['observed_through']} (the last recorded IMF response), so quarters after "
-            f"{panel['last_labelled_as_of']} are censored ({panel['censored_rows']} rows): "
-            "unknown, not negative, and left out of every metric. "
-            f"Labelled: {panel['labelled_rows']} rows, "
-            f"{panel['positives']} positive, from {len(panel['positive_countries'])} countries "
-            f"({', '.join(panel['positive_countries'])}).",
-            f"Intervals: {INTERVAL_LABEL} percentile intervals from {boot['reps']} bootstrap "
-            f"resamples of countries (seed {boot['seed']}); a country's whole history moves "
-            "together, so the intervals reflect how few countries carry the positives. "
-            "The top decile is the riskiest 10% of members on each date (ties at the cut-off "
-            "shared). *Onset* drops quarters within "
-            f"{metrics['episode_gap_quarters']} quarters after an opposing response, so it asks "
-            "whether the score foresees new conflicts rather than the persistence of old ones.",
-            _table(["metric", "expert score, all quarters", "expert score, onset only"], rows),
+            "## Backtest in event time",
+            f"Units: every member at every month end, plus each acting member on the day after "
+            f"each of its crypto actions, {units['first_as_of']} to {units['last_as_of']} "
+            f"({units['rows']} units: {units['month_end']} month-end, {units['action_day']} "
+            f"action-day), each scored with only the data known on its date. Labels: an opposing "
+            f"IMF response within 90 and within 365 days; outcomes are observed through "
+            f"{metrics['observed_through']}, so later windows are censored (unknown, not "
+            f"negative). Onset units ({units['onset']}) had no opposing response in the 24 "
+            "months before: they ask whether the model foresees new conflicts.",
+            f"Time split: every choice (signals, curve, warning rule) was fixed on data before "
+            f"{event['split_on']}; the metrics below are on units from that day on. The "
+            "probability is refitted each month on labels already known. Leave one country "
+            "out: each country's units by a curve fitted on all other countries. "
+            f"Intervals: {INTERVAL_LABEL} from {boot['reps']} resamples of countries "
+            f"(seed {boot['seed']}). Signals in the curve beyond the score: "
+            f"{', '.join(metrics['signals']) or 'none kept'}.",
+            _table(
+                ["predictor", "units", "positives (countries)", "AUROC", "average precision"], rows
+            ),
             episodes_section(metrics),
         ]
     )
 
 
 def episodes_section(metrics: dict) -> str:
+    event = metrics["event_time"]
     rows = []
     for e in metrics["episodes"]:
-        lead = str(e["lead_quarters"]) if e["outcome"] == "warned" else e["outcome"]
-        eve = f"{_num(e.get('eve_score'), 1)} ({e.get('eve_band')}, rank {e.get('eve_rank')})"
+        lead = "missed" if e["lead_days"] is None else str(e["lead_days"])
+        band = "never" if e["band_lead_days"] is None else str(e["band_lead_days"])
         trigger = "n/a" if e.get("days_after_trigger") is None else str(e["days_after_trigger"])
+        eve = f"{_num(e.get('eve_score'), 1)} (rank {e.get('eve_rank')})"
         rows.append([e["episode"], e["first_response_on"], str(e["responses"]), trigger,
-                     e["first_elevated_on"] or "never", lead, _num(e["max_score_before"], 1),
-                     eve])  # fmt: skip
-    summary, alternative = metrics["lead_time"], metrics["alternative_gap"]
-    alt = alternative["lead_time"]
+                     e["warned_from"] or "never", lead, band, eve, e["outcome"]])  # fmt: skip
     return "\n\n".join(
         [
             "### Episodes and lead times",
-            f"An episode is a country's run of opposing responses with gaps under "
-            f"{metrics['episode_gap_quarters']} quarters. Lead time: quarters from the first "
-            f"quarter end (after the country's previous episode) with a score of at least "
-            f"{metrics['elevated_threshold']:g} to the first response; *missed* if there was "
-            "none. The eve score is the score on the day before the first response (that "
-            "response not yet known); rank 1 = riskiest, ties share a rank. Days after named "
-            "action: from the latest crypto action the first response names to that response.",
+            "An episode starts with a country's first opposing response after 24 months without "
+            f"one. Warning: {event['warning']}; the lead is counted in days from the start of the "
+            "warning spell still running on the last scored date before the first response "
+            "(units are month ends and action days, so a spell that began between month ends is "
+            "dated at the next unit). The band column gives the same lead for the elevated band "
+            "or above. Days after named action: from the latest crypto action the response names.",
             _table(
                 [
                     "episode",
                     "first response",
                     "responses",
                     "days after named action",
-                    "first elevated quarter",
-                    "lead (quarters)",
-                    "max score before",
+                    "warned from",
+                    "lead (days)",
+                    "lead, elevated band",
                     "eve score",
+                    "outcome",
                 ],
                 rows,
             ),
-            f"Warned {summary['warned']} of {summary['episodes']} episodes, missed "
-            f"{summary['missed']}; median lead {_num(summary['median_lead_quarters'], 1)} "
-            f"quarters. With a {alternative['episode_gap_quarters']}-quarter gap instead: "
-            f"{alt['episodes']} episodes, warned {alt['warned']}, missed {alt['missed']}, median "
-            f"lead {_num(alt['median_lead_quarters'], 1)} quarters.",
+            f"Warned at least 30 days ahead: {event['warned_30d']} of {event['episodes']} "
+            f"episodes; median lead of the warned episodes "
+            f"{_num(event['median_lead_days'], 0)} days.",
         ]
     )
 
@@ -180,30 +180,27 @@ def challenger_section(metrics: dict | None) -> str:
     if metrics is None:
         return "## Challenger\n\nNot run yet: `riskscore backtest`."
     ch = metrics["challenger"]
-    rows = []
-    for label, left, right in (
-        ("Time split (expanding window)", ch["time_split"], ch["expert_on_time_split_rows"]),
-        ("Leave one country out", ch["leave_one_country_out"], metrics["expert"]),
-    ):
-        for key in ("auroc", "average_precision", "top_decile_capture"):
-            rows.append([label, key, _with_interval(left.get(key)), _with_interval(right.get(key))])
+    rows = [
+        ["challenger", _with_interval(ch["onset_time_split"]["auroc"]),
+         _with_interval(ch["onset_time_split"]["average_precision"])],
+        ["expert score", _with_interval(ch["expert_onset_time_split"]["auroc"]),
+         _with_interval(ch["expert_onset_time_split"]["average_precision"])],
+    ]  # fmt: skip
     coefficients = [[c["pillar"], c["factor"], _num(c["expert_weight_share"], 2),
                      _num(c["expert_points_per_unit"], 3), _num(c["challenger_coefficient"], 3)]
                     for c in ch["coefficients"]]  # fmt: skip
     return "\n\n".join(
         [
             "## Fitted challenger vs expert weights",
-            "L2-regularised logistic regression (C = "
-            f"{ch['regularisation_c']:g}) on the 13 scaled factors; a missing factor takes its "
-            "pillar's value, as the expert model implicitly does. Time split: each quarter is "
-            "predicted by a fit on the quarters whose label was known by then. Leave one country "
-            "out: each country by a fit on all others (uses other countries' future, so it is "
-            "the weaker check). The expert column is the published score on the same rows.",
-            _table(["validation", "metric", "challenger", "expert"], rows),
+            f"L2-regularised logistic regression (C = {ch['regularisation_c']:g}) on the 13 "
+            f"scaled factors, fitted on the units whose {ch['horizon_days']}-day label was known "
+            "before the split and judged on the onset units after it, beside the expert score "
+            "on the same units.",
+            _table(["predictor", "onset AUROC", "onset average precision"], rows),
             "Weights side by side. Expert: the factor's share of its pillar, and the mean score "
-            "points per scaled point over the labelled panel (zero wherever exposure is zero, "
-            "the gate). Challenger: log-odds per scaled point from a fit on every labelled "
-            f"row (intercept {_num(ch['intercept'], 2)}).",
+            "points per scaled point over the training units (the formula's exact derivative; "
+            "zero wherever exposure is zero, the gate). Challenger: log-odds per scaled point "
+            f"(intercept {_num(ch['intercept'], 2)}).",
             _table(
                 [
                     "pillar",
@@ -222,25 +219,22 @@ def calibration_section(metrics: dict | None) -> str:
     if metrics is None:
         return "## Calibration\n\nNot run yet: `riskscore backtest`."
     cal = metrics["calibration"]
-    latest = cal["latest_curve"]
-    mapping = ", ".join(f"{s} -> {p:.1%}" for s, p in latest["probability_at"].items())
-    rows = [[f"{b['bin_low']:.2f}-{b['bin_high']:.2f}", str(b["forecasts"]),
-             _num(b["mean_probability"]), str(b["positives"]), _num(b["observed_frequency"])]
-            for b in cal["curve"]]  # fmt: skip
+    rows = []
+    for horizon, values in cal["by_horizon"].items():
+        rows.append([horizon, str(values["units"]), _num(values["ece"], 4),
+                     _num(values["max_bin_gap"], 3), str(values["bins_counted"]),
+                     _num(values["brier"], 4)])  # fmt: skip
     return "\n\n".join(
         [
-            "## Calibration: score to 12-month probability",
-            "Platt scaling (a two-parameter logistic curve on the score), refitted every quarter "
-            "on past labels only; chosen over isotonic regression because the positives come "
-            "from a handful of episodes, which a free step function would memorise. "
-            "out/calibration.parquet publishes the probability beside each score.",
-            f"Out-of-sample Brier score {_num(cal['brier'], 4)} on {cal['rows']} labelled rows "
-            f"from {cal['first_as_of']} ({cal['positives']} positive), against "
-            f"{_num(cal['brier_base_rate'], 4)} for the base rate known at the time: skill "
-            f"{_num(cal['brier_skill'], 3)}. Current curve (all labels): {mapping}.",
-            _table(
-                ["probability bin", "forecasts", "mean forecast", "positives", "observed"], rows
-            ),
+            "## Calibration: the probability of an opposing response",
+            "A logistic curve on log(1 + score), refitted at every month end on the labels "
+            "known by then (past data only, mild L2 penalty), gives P(opposing response within "
+            "90 / 365 days); out/calibration.parquet publishes today's probabilities. Judged "
+            f"on the time-split units: expected calibration error (ECE) over {10} equal-width "
+            f"bins, and the largest gap between mean forecast and observed frequency over bins "
+            f"holding at least {cal['min_bin_units']} units.",
+            _table(["horizon", "units", "ECE", "max bin gap", "bins counted", "Brier"], rows),
+            "![Reliability diagram](reliability.svg)",
         ]
     )
 
@@ -280,7 +274,7 @@ def gaps_section(metrics: dict | None) -> str:
     if metrics is not None:
         missed = [e["episode"] for e in metrics["episodes"] if e["outcome"] != "warned"]
         lines.append(
-            f"- Episodes the score did not flag in advance: {', '.join(missed) or 'none'}."
+            f"- Episodes not warned at least 30 days ahead: {', '.join(missed) or 'none'}."
         )
         delays = sorted(e["days_after_trigger"] for e in metrics["episodes"]
                         if e.get("days_after_trigger") is not None)  # fmt: skip
@@ -288,22 +282,21 @@ def gaps_section(metrics: dict | None) -> str:
             lines.append(
                 f"- The IMF's first response came a median of {statistics.median(delays):g} days "
                 f"(range {delays[0]} to {delays[-1]}) after the latest crypto action it names: "
-                "mostly faster than quarter-end scores can show, so a warning must come from "
-                "exposure already in place; compare the eve scores above."
+                "a warning must come from exposure already in place before the trigger."
             )
         lines.append(
-            f"- Outcomes observed through {metrics['observed_through']}; later quarters are "
+            f"- Outcomes observed through {metrics['observed_through']}; later windows are "
             "unlabelled, and the outcome table rests on searches of public reports (see "
             "datasets/curated/RESEARCH_LOG.md), so unreported IMF objections count as none."
         )
     lines += [
-        "- Few positive episodes, concentrated in a handful of countries: every metric has wide "
+        "- Few episodes, concentrated in a handful of countries: every metric has wide "
         "intervals, and the weights cannot be estimated from outcomes with any precision.",
-        "- Past IMF responses feed the score (imf_crypto_attention), so quarters inside an "
-        "episode are partly scored on the response history itself; the onset metrics remove "
-        "that.",
-        "- Crisis data end in 2017, macro values come from one vintage, and an action's status "
-        "is as of the latest source (METHOD.md, Known limits).",
+        "- Conflicts that start inside IMF program talks without a state crypto exposure "
+        "(commitments written into a new program) have no signal in the score: the exposure "
+        "pillar is a gate.",
+        "- Macro values come from one vintage, and an action's status is as of the latest "
+        "source (METHOD.md, Known limits).",
     ]
     return "\n".join(lines)
 
@@ -331,8 +324,22 @@ def build(
     return "\n\n".join(sections) + "\n"
 
 
+RELIABILITY_OUTPUT = "reliability.svg"
+
+
 def write(
     package: pipeline.Package, config: ModelConfig, out: Path, today: dt.date | None = None
 ) -> Path:
-    """Regenerate out/model_card.md."""
+    """Regenerate out/model_card.md (and the reliability diagram it shows)."""
+    curve = out / backtest.CURVE_OUTPUT
+    if curve.exists():
+        from riskscore.report.charts import reliability_chart
+
+        table = pl.read_parquet(curve)
+        by_horizon = {
+            f"{h} days": rows.sort("bin_low").to_dicts()
+            for (h,), rows in table.partition_by("horizon_days", as_dict=True).items()
+        }
+        svg = reliability_chart(by_horizon, calibration.MIN_BIN_UNITS)
+        export.write_text(out / RELIABILITY_OUTPUT, str(svg) + "\n")
     return export.write_text(out / CARD_OUTPUT, build(package, config, out, today))

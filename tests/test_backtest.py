@@ -1,5 +1,5 @@
-"""The backtest: metric arithmetic on hand-made panels, labels, censoring, episodes, lead times,
-time-split and leave-one-country-out fits, the point-in-time panel and the command."""
+"""The event-time backtest: metric arithmetic, labels, onset, episodes, lead times, the
+probability curves, the shipped units and the command."""
 
 from __future__ import annotations
 
@@ -13,11 +13,10 @@ import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from polars.testing import assert_frame_equal
 from sklearn.metrics import average_precision_score, roc_auc_score
 from typer.testing import CliRunner
 
-from riskscore import backtest, metrics, model, pointintime
+from riskscore import backtest, calibration, metrics, outcomes
 from riskscore.cli import app
 
 D = dt.date
@@ -37,17 +36,8 @@ def _responses(rows: list[tuple[str, str]], stance: str = "opposing") -> pl.Data
     )
 
 
-def _quarters(start: str, count: int) -> list[dt.date]:
-    return backtest.pipeline.period_ends(D.fromisoformat(start), D(2100, 1, 1))[:count]
-
-
-def _panel(scores: dict[str, list[float]], start: str = "2020-03-31") -> pl.DataFrame:
-    """A hand-made panel: one row per country and quarter end from `start`."""
-    rows = []
-    for iso3, values in scores.items():
-        for as_of, score in zip(_quarters(start, len(values)), values, strict=True):
-            rows.append({"iso3": iso3, "as_of": as_of, "score": float(score)})
-    return pl.DataFrame(rows)
+def _units(iso3: str, days: list[str]) -> pl.DataFrame:
+    return pl.DataFrame({"iso3": [iso3] * len(days), "as_of": [D.fromisoformat(d) for d in days]})
 
 
 # --- metric arithmetic ---------------------------------------------------------------------
@@ -69,45 +59,28 @@ def test_auroc_counts_a_tied_pair_as_half() -> None:
 @settings(max_examples=60, deadline=None)
 @given(
     st.lists(
-        st.tuples(st.booleans(), st.integers(min_value=0, max_value=4)), min_size=2, max_size=40
-    ).filter(lambda rows: 0 < sum(label for label, _ in rows) < len(rows))
+        st.tuples(st.booleans(), st.integers(min_value=0, max_value=4), st.integers(0, 3)),
+        min_size=2,
+        max_size=40,
+    ).filter(lambda rows: 0 < sum(label for label, _, _ in rows) < len(rows))
 )
-def test_auroc_and_average_precision_agree_with_scikit_learn(rows) -> None:
-    label = np.array([int(lab) for lab, _ in rows])
-    score = np.array([float(s) for _, s in rows])  # few distinct values: many ties
+def test_weighted_metrics_equal_the_metrics_of_repeated_rows(rows) -> None:
+    label = np.array([int(lab) for lab, _, _ in rows])
+    score = np.array([float(s) for _, s, _ in rows])  # few distinct values: many ties
+    weight = np.array([w for _, _, w in rows])
     assert metrics.auroc(label, score) == pytest.approx(roc_auc_score(label, score))
     assert metrics.average_precision(label, score) == pytest.approx(
         average_precision_score(label, score)
     )
-
-
-def test_top_decile_shares_places_among_tied_scores() -> None:
-    # one date, 20 members: the top decile is 2 places; three members tie for the second
-    score = np.array([9.0, 5.0, 5.0, 5.0] + [0.0] * 16)
-    label = np.array([0, 1, 0, 0] + [0] * 16, dtype=bool)
-    weights = metrics.top_share_weights(score, np.zeros(20))
-    assert weights[:4].tolist() == pytest.approx([1, 1 / 3, 1 / 3, 1 / 3])
-    result = metrics.top_decile(label, score, np.zeros(20))
-    assert result["top_decile_precision"] == pytest.approx((1 / 3) / 2)
-    assert result["top_decile_capture"] == pytest.approx(1 / 3)
-
-
-def test_top_decile_is_taken_within_each_date() -> None:
-    score = np.array([1.0] * 10 + [2.0] * 10)
-    group = np.array([0] * 10 + [1] * 10)
-    score[3], score[15] = 5.0, 6.0  # the riskiest member on each date
-    assert np.flatnonzero(metrics.top_share_weights(score, group)).tolist() == [3, 15]
-
-
-def test_noise_to_signal_is_false_alarm_rate_over_hit_rate() -> None:
-    # A = 2 signalled positives, C = 2 missed, B = 1 false alarm, D = 5 quiet negatives
-    label = np.array([1, 1, 1, 1, 0, 0, 0, 0, 0, 0], dtype=bool)
-    signal = np.array([1, 1, 0, 0, 1, 0, 0, 0, 0, 0], dtype=bool)
-    table = metrics.signal_table(label, signal)
-    assert table["hit_rate"] == 0.5 and table["false_alarm_rate"] == pytest.approx(1 / 6)
-    assert table["noise_to_signal"] == pytest.approx((1 / 6) / 0.5)
-    assert table["signal_precision"] == pytest.approx(2 / 3)
-    assert math.isnan(metrics.signal_table(label, np.zeros(10, dtype=bool))["noise_to_signal"])
+    repeated = np.repeat(np.arange(len(rows)), weight)
+    weighted = metrics.weighted_rank_metrics(label, score, weight[None, :])
+    if 0 < label[repeated].sum() < repeated.size:
+        assert weighted["auroc"][0] == pytest.approx(
+            metrics.auroc(label[repeated], score[repeated])
+        )
+        assert weighted["average_precision"][0] == pytest.approx(
+            metrics.average_precision(label[repeated], score[repeated])
+        )
 
 
 def test_country_bootstrap_is_reproducible_and_brackets_a_clear_signal() -> None:
@@ -115,173 +88,222 @@ def test_country_bootstrap_is_reproducible_and_brackets_a_clear_signal() -> None
     country = np.repeat(np.arange(30), 10)
     label = np.isin(country, [1, 5, 9, 13, 17, 21])
     score = label + rng.normal(0, 0.3, label.size)
-    group = np.tile(np.arange(10), 30)
-
-    def stat(index):
-        return metrics.ranking_metrics(label[index], score[index], group[index], 0.5)
-
-    first, _ = metrics.cluster_bootstrap(stat, country, reps=50, seed=7)
-    again, _ = metrics.cluster_bootstrap(stat, country, reps=50, seed=7)
+    first = metrics.rank_metrics_with_intervals(label, score, country, reps=200, seed=7)
+    again = metrics.rank_metrics_with_intervals(label, score, country, reps=200, seed=7)
     assert first == again
-    low, high = first["auroc"]
-    assert low <= metrics.auroc(label, score) <= high and low > 0.9
+    auc = first["auroc"]
+    assert auc["ci_low"] <= auc["value"] <= auc["ci_high"] and auc["ci_low"] > 0.9
+    weights = metrics.country_weights(country, 3, 1)
+    # a country's rows always move together
+    assert all(len(set(w[country == c])) == 1 for w in weights for c in range(30))
 
 
-# --- labels, censoring, episodes, lead times -----------------------------------------------
+# --- labels, onset, episodes, lead times ---------------------------------------------------
 
 
-def test_label_counts_a_response_within_the_next_twelve_months_only() -> None:
-    frame = _panel({"AAA": [0] * 8, "BBB": [0] * 8})  # 2020-03-31 .. 2021-12-31
-    opposing = backtest.opposing_responses(_responses([("AAA", "2021-03-31")]))
-    labelled = backtest.label(frame, opposing, D(2030, 1, 1), horizon_months=12)
-    aaa = labelled.filter(pl.col("iso3") == "AAA").sort("as_of")
-    # window (as_of, as_of + 12 months]: 2020-03-31 reaches 2021-03-31 (included); 2021-03-31
-    # itself does not count the response dated that day
-    assert aaa["label"].to_list() == [True, True, True, True, False, False, False, False]
-    assert not labelled.filter(pl.col("iso3") == "BBB")["label"].any()
-    assert aaa["recent_opposing"].to_list() == [False] * 4 + [True] * 4
+def test_labels_look_90_and_365_days_ahead_and_censor_past_the_observed_day() -> None:
+    units = _units("AAA", ["2020-01-31", "2020-06-30", "2020-11-30", "2021-06-30"])
+    opposing = outcomes.opposing_responses(_responses([("AAA", "2021-03-01")]))
+    labelled = outcomes.label(units, opposing, D(2021, 12, 31)).sort("as_of")
+    assert labelled["label_90d"].to_list() == [False, False, False, False]
+    assert labelled["label_365d"].to_list() == [False, True, True, None]
+    assert labelled["censored_365d"].to_list() == [False, False, False, True]
 
 
-def test_quarters_whose_window_passes_the_observed_date_are_censored_not_negative() -> None:
-    frame = _panel({"AAA": [0] * 8})
-    opposing = backtest.opposing_responses(_responses([("AAA", "2021-03-31")]))
-    labelled = backtest.label(frame, opposing, D(2021, 6, 30), horizon_months=12)
-    censored = labelled.filter(pl.col("censored"))
-    assert censored["as_of"].min() == D(2020, 9, 30)  # its window ends 2021-09-30
-    assert censored["label"].null_count() == censored.height
-    assert labelled.filter(~pl.col("censored"))["label"].to_list() == [True, True]
+def test_onset_means_no_opposing_response_in_the_24_months_before() -> None:
+    units = _units("AAA", ["2019-12-31", "2020-06-30", "2022-06-30", "2022-07-31"])
+    opposing = outcomes.opposing_responses(_responses([("AAA", "2020-07-15")]))
+    labelled = outcomes.label(units, opposing, D(2030, 1, 1)).sort("as_of")
+    assert labelled["onset"].to_list() == [True, True, False, True]
 
 
-def test_observed_through_is_the_last_response_or_today() -> None:
-    responses = _responses([("AAA", "2025-12-22"), ("BBB", "2024-01-01")], stance="neutral")
-    assert backtest.observed_through(responses, D(2026, 11, 28)) == D(2025, 12, 22)
-    assert backtest.observed_through(responses, D(2025, 1, 1)) == D(2025, 1, 1)
-
-
-def test_only_opposing_responses_to_a_member_are_outcomes() -> None:
+def test_only_opposing_responses_to_a_member_count() -> None:
     responses = pl.concat(
-        [
-            _responses([("AAA", "2021-01-01"), ("WLD", "2023-02-23")]),
-            _responses([("BBB", "2021-01-01")], stance="cautionary"),
-        ]
+        [_responses([("AAA", "2021-01-01")], "cautionary"), _responses([("WLD", "2021-01-01")])]
     )
-    assert backtest.opposing_responses(responses)["iso3"].to_list() == ["AAA"]
+    assert outcomes.opposing_responses(responses).is_empty()
 
 
-def test_episodes_split_at_the_quarter_gap() -> None:
-    days = ["2021-01-15", "2022-09-01", "2024-09-30", "2024-10-01"]  # gaps: 6, 8, 1 quarters
-    table = backtest.episodes(backtest.opposing_responses(_responses([("AAA", d) for d in days])))
-    assert table["episode"].to_list() == ["AAA 2021-2022", "AAA 2024"]
-    assert table["responses"].to_list() == [2, 2]
-    assert table["previous_response_on"].to_list() == [None, D(2022, 9, 1)]
-    shorter = backtest.episodes(
-        backtest.opposing_responses(_responses([("AAA", d) for d in days])), 6
+def test_episodes_start_after_24_months_without_an_opposing_response() -> None:
+    opposing = outcomes.opposing_responses(
+        _responses(
+            [
+                ("AAA", "2018-05-01"),
+                ("AAA", "2019-01-01"),
+                ("AAA", "2021-06-01"),
+                ("BBB", "2022-01-01"),
+            ]
+        )
     )
-    assert shorter.height == 3
+    table = outcomes.episodes(opposing)
+    assert table["episode"].to_list() == ["AAA 2018", "AAA 2021", "BBB 2022"]
+    assert table["responses"].to_list() == [2, 1, 1]
+    assert table["previous_response_on"].to_list() == [None, D(2019, 1, 1), None]
 
 
-def test_lead_time_counts_quarters_from_the_first_elevated_quarter_end() -> None:
-    # quarter ends 2020-03-31 .. 2021-06-30; elevated from 2020-09-30; response 2021-05-15
-    frame = _panel({"AAA": [10, 20, 40, 30, 50, 60]})
-    table = backtest.episodes(backtest.opposing_responses(_responses([("AAA", "2021-05-15")])))
-    lead = backtest.lead_times(frame, table, threshold=35).row(0, named=True)
-    assert lead["first_elevated_on"] == D(2020, 9, 30)
-    assert lead["lead_quarters"] == 3  # 2020Q3 -> 2021Q2
-    assert lead["outcome"] == "warned"
-    assert lead["max_score_before"] == 50 and lead["last_score_before"] == 50
-    assert lead["elevated_at_last_quarter"]
+def test_lead_counts_days_from_the_start_of_the_spell_still_running_on_the_eve() -> None:
+    opposing = outcomes.opposing_responses(_responses([("AAA", "2021-06-10")]))
+    table = outcomes.episodes(opposing)
+    warned = pl.DataFrame(
+        {
+            "iso3": ["AAA"] * 5,
+            "as_of": [D(2021, 1, 31), D(2021, 2, 28), D(2021, 3, 31), D(2021, 4, 30),
+                      D(2021, 5, 31)],
+            "score": [10.0, 0.0, 5.0, 6.0, 7.0],
+            "rank": [1, 9, 3, 2, 2],
+        }
+    ).with_columns(warned_rank=pl.col("rank") <= 5, warned_band=pl.col("score") >= 35)  # fmt: skip
+    leads = backtest.lead_times(table, warned, "warned_rank")
+    assert leads["warned_from"].item() == D(2021, 3, 31)  # the January spell was broken
+    assert leads["lead_days"].item() == (D(2021, 6, 10) - D(2021, 3, 31)).days
+    assert leads["eve_rank"].item() == 2
+    assert backtest.lead_times(table, warned, "warned_band")["lead_days"].item() is None
 
 
-def test_an_episode_never_elevated_before_its_first_response_is_missed() -> None:
-    frame = _panel({"AAA": [10, 20, 30, 90]})  # elevated only after the response
-    table = backtest.episodes(backtest.opposing_responses(_responses([("AAA", "2020-11-01")])))
-    lead = backtest.lead_times(frame, table, threshold=35).row(0, named=True)
-    assert lead["outcome"] == "missed" and lead["lead_quarters"] is None
-    assert lead["max_score_before"] == 30
+def test_warning_needs_a_score_above_zero_even_when_zeros_share_a_top_rank() -> None:
+    scores = pl.DataFrame(
+        {"iso3": ["A", "B", "C"], "as_of": [D(2020, 1, 31)] * 3, "score": [3.0, 0.0, 0.0],
+         "rank": [1, 2, 2]}
+    )  # fmt: skip
+    assert backtest.warnings(scores, 35.0)["warned_rank"].to_list() == [True, False, False]
 
 
-def test_a_later_episode_looks_back_only_to_the_previous_one() -> None:
-    frame = _panel({"AAA": [50, 50, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10]}, "2019-03-31")
-    days = ["2019-08-01", "2021-12-01"]  # 9 quarters apart: two episodes
-    table = backtest.episodes(backtest.opposing_responses(_responses([("AAA", d) for d in days])))
-    leads = backtest.lead_times(frame, table, threshold=35)
-    assert leads["outcome"].to_list() == ["warned", "missed"]  # old elevation does not count
+def test_units_are_month_ends_and_the_day_after_each_national_action() -> None:
+    actions = pl.DataFrame(
+        {"iso3": ["AAA", "BBB"], "announced_on": [D(2020, 2, 10), D(2020, 2, 11)],
+         "scope": ["national", "subnational"]}
+    )  # fmt: skip
+    units = backtest.unit_dates(actions, D(2020, 1, 1), D(2020, 3, 31))
+    assert units.filter(pl.col("unit") == "month_end")["as_of"].to_list() == [
+        D(2020, 1, 31), D(2020, 2, 29), D(2020, 3, 31)
+    ]  # fmt: skip
+    assert units.filter(pl.col("unit") == "action_day").rows() == [("AAA", D(2020, 2, 11),
+                                                                   "action_day")]  # fmt: skip
 
 
-# --- fitted models: time split and leave one country out -----------------------------------
+# --- the probability curves ----------------------------------------------------------------
 
 
-def _logistic():
-    from sklearn.linear_model import LogisticRegression
+def _curve_frame(seed: int = 0) -> pl.DataFrame:
+    rng = np.random.default_rng(seed)
+    months = pl.date_range(D(2016, 1, 1), D(2023, 12, 1), "1mo", eager=True).dt.month_end()
+    rows = []
+    for c in range(40):
+        for m in months:
+            score = float(rng.choice([0.0, 0.0, 0.0, 10.0, 40.0]))
+            rows.append({"iso3": f"C{c:02d}", "as_of": m, "score": score,
+                         "label_365d": bool(rng.random() < 0.002 + score / 200)})  # fmt: skip
+    return pl.DataFrame(rows)
 
-    return LogisticRegression()
 
-
-def test_time_split_trains_only_on_labels_known_by_the_prediction_date() -> None:
-    as_of = np.repeat(np.arange(6), 4)  # six dates, four rows each
-    known_on = as_of + 2  # a label is known two dates later
-    label = np.tile([1.0, 0.0, 0.0, 0.0], 6)
-    features = np.column_stack([label + np.linspace(0, 0.1, 24)])
-    probability, used = metrics.expanding_window_predict(
-        features, label, as_of, known_on, _logistic, min_positives=2
+def test_each_month_is_scored_by_a_curve_fitted_on_labels_known_before_it() -> None:
+    frame = _curve_frame()
+    probability, fitted_on = calibration.expanding(frame, 365)
+    as_of = frame["as_of"].to_physical().to_numpy()
+    assert (fitted_on[fitted_on >= 0] <= as_of[fitted_on >= 0]).all()
+    # changing a label known only after a month leaves that month's probabilities unchanged
+    cut = D(2021, 1, 1)
+    later = frame.with_columns(
+        label_365d=pl.when(pl.col("as_of") >= pl.lit(cut) - pl.duration(days=365))
+        .then(~pl.col("label_365d"))
+        .otherwise(pl.col("label_365d"))
     )
-    # at date t the known labels are those of dates <= t - 2: one positive per date
-    assert used.tolist() == np.repeat([0, 0, 1, 2, 3, 4], 4).tolist()
-    assert np.isnan(probability[as_of < 3]).all() and np.isfinite(probability[as_of >= 3]).all()
+    again, _ = calibration.expanding(later, 365)
+    early = (frame["as_of"] < cut).to_numpy() & np.isfinite(probability)
+    np.testing.assert_allclose(probability[early], again[early])
+    high = probability[(frame["score"] == 40).to_numpy() & np.isfinite(probability)]
+    low = probability[(frame["score"] == 0).to_numpy() & np.isfinite(probability)]
+    assert high.mean() > low.mean()
 
 
 def test_leave_one_country_out_never_sees_the_country_it_predicts() -> None:
-    rng = np.random.default_rng(1)
-    group = np.repeat(np.arange(8), 20)
-    features = rng.normal(size=(160, 2))
-    label = (features[:, 0] > 0.5).astype(float)
-    base = metrics.leave_one_group_out_predict(features, label, group, _logistic)
-    flipped = label.copy()
-    flipped[group == 3] = 1 - flipped[group == 3]
-    again = metrics.leave_one_group_out_predict(features, flipped, group, _logistic)
-    np.testing.assert_allclose(base[group == 3], again[group == 3])
-    assert not np.allclose(base[group != 3], again[group != 3])
+    frame = _curve_frame(1)
+    base = calibration.leave_one_country_out(frame, 365)
+    flipped = frame.with_columns(
+        label_365d=pl.when(pl.col("iso3") == "C03").then(~pl.col("label_365d"))
+        .otherwise(pl.col("label_365d"))
+    )  # fmt: skip
+    again = calibration.leave_one_country_out(flipped, 365)
+    mine = (frame["iso3"] == "C03").to_numpy()
+    np.testing.assert_allclose(base[mine], again[mine])
+    assert not np.allclose(base[~mine], again[~mine])
+
+
+def test_the_newton_fit_matches_scikit_learn() -> None:
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(500, 2))
+    y = (rng.random(500) < 1 / (1 + np.exp(-(x @ [1.5, -0.5] - 1)))).astype(float)
+    ours = calibration._fit(x, y)
+    theirs = LogisticRegression(C=calibration.REGULARISATION_C, tol=1e-10).fit(x, y)
+    np.testing.assert_allclose(ours.slopes, theirs.coef_[0], atol=1e-5)
+    assert ours.intercept == pytest.approx(theirs.intercept_[0], abs=1e-5)
+
+
+def test_reliability_bins_and_calibration_errors() -> None:
+    label = np.array([0, 0, 0, 1, 1, 0, 1, 1, 1, 1])
+    probability = np.array([0.05, 0.05, 0.05, 0.05, 0.55, 0.55, 0.55, 0.55, 0.95, 0.95])
+    table = calibration.reliability(label, probability)
+    filled = table.filter(pl.col("units") > 0)
+    assert filled["units"].to_list() == [4, 4, 2]
+    assert filled["observed_frequency"].to_list() == pytest.approx([0.25, 0.75, 1.0])
+    errors = calibration.calibration_error(table, min_units=3)
+    expected = (4 * 0.2 + 4 * 0.2 + 2 * 0.05) / 10
+    assert errors["ece"] == pytest.approx(expected)
+    assert errors["max_bin_gap"] == pytest.approx(0.2) and errors["bins_counted"] == 2
 
 
 # --- the shipped data ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("day", [D(2021, 3, 31), D(2025, 3, 31)])
-def test_panel_at_a_quarter_does_not_change_when_later_data_are_removed(
-    real_package, real_history, day
-) -> None:
-    full = backtest.panel(real_history).filter(pl.col("as_of") == day)
-    truncated = backtest.panel(model.run(pointintime.truncate(real_package.tables, day), [day]))
-    assert_frame_equal(full, truncated, check_exact=False, abs_tol=1e-9)
+@pytest.fixture(scope="module")
+def shipped(real_package) -> backtest.Backtest:
+    return backtest.run(real_package, reps=30)
 
 
-def test_shipped_labels_mark_el_salvador_before_the_bitcoin_law_response(
-    real_package, real_history
-) -> None:
-    frame = backtest.panel(real_history)
-    opposing = backtest.opposing_responses(real_package.tables["imf_crypto_responses"])
-    labelled = backtest.label(frame, opposing, D(2025, 12, 22), horizon_months=12)
-    slv = labelled.filter(pl.col("iso3") == "SLV")
-    assert slv.filter(pl.col("as_of") == D(2021, 3, 31))["label"].item()  # response 2021-06-10
-    assert not slv.filter(pl.col("as_of") == D(2019, 12, 31))["label"].item()
-    assert labelled.filter(pl.col("as_of") > D(2024, 9, 30))["censored"].all()
-    assert not labelled.filter(pl.col("as_of") <= D(2024, 9, 30))["censored"].any()
-    assert set(labelled.columns) >= set(backtest.factor_names(real_history.config))
+def test_shipped_units_label_el_salvador_before_the_bitcoin_law_response(shipped) -> None:
+    slv = shipped.panel.filter(pl.col("iso3") == "SLV")
+    assert slv.filter(pl.col("as_of") == D(2021, 3, 31))["label_365d"].item()
+    assert not slv.filter(pl.col("as_of") == D(2019, 12, 31))["label_365d"].item()
+    after = slv.filter(pl.col("as_of") == D(2021, 6, 10))  # the day after the Bitcoin Law
+    assert after["unit"].item() == "action_day" and after["label_90d"].item()
+    assert not slv.filter(pl.col("as_of") == D(2021, 12, 31))["onset"].item()
 
 
-def test_backtest_command_writes_panel_metrics_and_calibration(tmp_path: Path) -> None:
-    args = ["backtest", "--out", str(tmp_path), "--end", "2026-09-30", "--reps", "20"]
-    result = runner.invoke(app, args, env={"COLUMNS": "200"})
+def test_shipped_metrics_carry_the_issue_keys(shipped) -> None:
+    event, cal = shipped.metrics["event_time"], shipped.metrics["calibration"]
+    for key in ("onset_auroc_365d", "onset_auroc_90d"):
+        entry = event[key]
+        assert entry["ci_low"] <= entry["value"] <= entry["ci_high"]
+    assert event["episodes"] == shipped.episodes.height
+    assert event["warned_30d"] == (shipped.episodes["lead_days"].fill_null(-1) >= 30).sum()
+    assert 0 <= cal["ece"] <= 1 and 0 <= cal["max_bin_gap"] <= 1
+    test_units = shipped.panel.filter(pl.col("as_of") >= backtest.SPLIT_ON)
+    assert (
+        event["detail"]["onset_365d"]["score"]["units"]
+        == test_units.filter("onset", pl.col("label_365d").is_not_null()).height
+    )
+
+
+def test_backtest_command_writes_units_metrics_and_probabilities(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["backtest", "--out", str(tmp_path), "--reps", "20"],
+                           env={"COLUMNS": "200"})  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "AUROC" in result.output and "Traceback" not in result.output
     panel = pl.read_parquet(tmp_path / "backtest.parquet")
-    assert panel.columns[:4] == ["iso3", "as_of", "score", "band"]
-    assert {"label", "censored", "state_actions", "challenger_loco"} <= set(panel.columns)
+    assert {"label_90d", "label_365d", "onset", "p90", "p365", "state_actions"} <= set(
+        panel.columns
+    )
     document = json.loads((tmp_path / "backtest_metrics.json").read_text())
-    expert = document["expert"]
-    assert 0 <= expert["auroc"]["ci_low"] <= expert["auroc"]["value"] <= expert["auroc"]["ci_high"]
-    assert document["panel"]["censored_rows"] == panel["censored"].sum()
-    assert len(document["challenger"]["coefficients"]) == 13
-    calibration = pl.read_parquet(tmp_path / "calibration.parquet")
-    assert calibration.columns[:4] == ["as_of", "iso3", "score", "probability"]
-    assert (tmp_path / "model_card.md").exists()
+    assert set(document["event_time"]) >= {"onset_auroc_365d", "episodes", "warned_30d",
+                                           "median_lead_days"}  # fmt: skip
+    assert set(document["calibration"]) >= {"ece", "max_bin_gap"}
+    current = pl.read_parquet(tmp_path / "calibration.parquet")
+    assert current["p365"].is_between(0, 1).all() and current.height > 150
+    assert (tmp_path / "model_card.md").exists() and (tmp_path / "reliability.svg").exists()
+
+
+def test_backtest_rejects_negative_resamples(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["backtest", "--out", str(tmp_path), "--reps", "-1"])
+    assert result.exit_code == 2 and "--reps" in result.output

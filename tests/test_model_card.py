@@ -23,8 +23,9 @@ def evaluated_out(tmp_path_factory, real_package) -> Path:
     """out/ holding a (few-resample) backtest and a (few-draw) uncertainty run."""
     out = tmp_path_factory.mktemp("out")
     cfg = config.load()
-    result = backtest.run(real_package, cfg, today=END, reps=5)
+    result = backtest.run(real_package, cfg, reps=5)
     backtest.write(result, real_package, cfg, out)
+    model_card.write(real_package, cfg, out)
     simulated = uncertainty.run(real_package, END, cfg, draws=20)
     uncertainty.write(simulated, real_package, cfg, out)
     return out
@@ -37,8 +38,9 @@ def test_card_reports_every_section_from_the_outputs(evaluated_out, real_package
     headings = ["## Data coverage", "## Backtest", "### Episodes", "## Fitted challenger",
                 "## Calibration", "## Uncertainty", "## Known gaps"]  # fmt: skip
     assert all(heading in text for heading in headings)
-    assert "AUROC" in text and "95% CI" in text and "Brier score" in text
-    assert "SLV 2021-2025" in text and "PAK 2025" in text  # episodes from the shipped data
+    assert "AUROC" in text and "95% CI" in text and "ECE" in text
+    assert "SLV 2021" in text and "PAK 2025" in text  # episodes from the shipped data
+    assert "reliability.svg" in text
     assert "Not run yet" not in text
 
 
@@ -85,7 +87,6 @@ def test_help_quotes_the_library_defaults() -> None:
     backtest_help = runner.invoke(app, ["backtest", "--help"]).output
     assert f"(default {metrics.BOOTSTRAP_REPS})" in backtest_help
     assert f"(default {metrics.BOOTSTRAP_SEED})" in backtest_help
-    assert f"(default {backtest.EPISODE_GAP_QUARTERS})" in backtest_help
     uncertainty_help = runner.invoke(app, ["uncertainty", "--help"]).output
     assert f"(default {uncertainty.DRAWS})" in uncertainty_help
     assert f"(default {uncertainty.SEED})" in uncertainty_help

@@ -14,13 +14,6 @@ import typer
 
 from riskscore.commands import common
 
-SUMMARY_METRICS = (
-    ("AUROC", "auroc"),
-    ("average precision", "average_precision"),
-    ("top-decile hit rate", "top_decile_precision"),
-    ("top-decile capture", "top_decile_capture"),
-    ("noise-to-signal (elevated)", "noise_to_signal"),
-)
 WIDEST_PRINTED = 10
 
 
@@ -38,35 +31,36 @@ def _print_backtest(metrics: dict) -> None:
     from rich.table import Table
 
     console = Console()
-    challenger = metrics["challenger"]
-    columns = {
-        "expert": metrics["expert"],
-        "expert, onset only": metrics["expert_onset"],
-        "challenger, time split": challenger["time_split"],
-        "challenger, leave-one-country-out": challenger["leave_one_country_out"],
-    }
+    event = metrics["event_time"]
+    detail = event["detail"]
     table = Table(
-        title=f"Backtest (95% CI over countries, outcomes to {metrics['observed_through']})"
+        title=f"Event-time backtest: units from {event['split_on']} (time split), 95% CI over "
+        f"countries, outcomes to {metrics['observed_through']}"
     )
-    table.add_column("metric")
-    for name in columns:
-        table.add_column(name)
-    for label, key in SUMMARY_METRICS:
-        table.add_row(label, *(_cell(column.get(key)) for column in columns.values()))
+    for col in ("units", "predictor", "AUROC", "average precision", "positives"):
+        table.add_column(col)
+    for h in (365, 90):
+        for scope in ("onset", "all"):
+            for predictor in ("probability", "score"):
+                entry = detail[f"{scope}_{h}d"][predictor]
+                precision = _cell(entry["average_precision"])
+                table.add_row(f"{scope}, {h} d", predictor, _cell(entry["auroc"]), precision,
+                              str(entry["positives"]))  # fmt: skip
     console.print(table)
-    episodes = Table(title="Episodes: lead time to the first opposing response")
-    for col in ("episode", "first response", "first elevated", "lead (q)", "max before", "eve"):
+    episodes = Table(title=f"Episodes: lead in days from the first warning ({event['warning']})")
+    for col in ("episode", "first response", "warned from", "lead (d)", "eve", "outcome"):
         episodes.add_column(col)
     for e in metrics["episodes"]:
-        lead = str(e["lead_quarters"]) if e["outcome"] == "warned" else e["outcome"]
+        lead = "-" if e["lead_days"] is None else str(e["lead_days"])
         eve = "n/a" if e.get("eve_score") is None else f"{e['eve_score']:.1f} #{e['eve_rank']}"
-        episodes.add_row(e["episode"], e["first_response_on"], e["first_elevated_on"] or "never",
-                         lead, f"{e['max_score_before']:.1f}", eve)  # fmt: skip
+        episodes.add_row(e["episode"], e["first_response_on"], e["warned_from"] or "never",
+                         lead, eve, e["outcome"])  # fmt: skip
     console.print(episodes)
-    calibration = metrics["calibration"]
+    cal = metrics["calibration"]
     console.print(
-        f"Calibration (Platt, past data only): Brier {calibration['brier']:.4f} vs base rate "
-        f"{calibration['brier_base_rate']:.4f} on {calibration['rows']} rows"
+        f"Warned >= 30 days ahead: {event['warned_30d']} of {event['episodes']} episodes. "
+        f"Calibration ({cal['horizon_days']} d, time split): ECE {cal['ece']:.4f}, largest bin "
+        f"gap {cal['max_bin_gap']:.3f} (bins of >= {cal['min_bin_units']} units)."
     )
 
 
@@ -79,31 +73,38 @@ def _card(package, config, out: Path) -> None:
 def backtest(
     datasets: common.DatasetsOption = common.DATASETS_DEFAULT,
     out: common.OutOption = common.OUT_DEFAULT,
-    end: Annotated[str | None, typer.Option(help="Last date of the panel (default today)")] = None,
+    end: Annotated[
+        str | None, typer.Option(help="Last unit date (default: the day outcomes are observed to)")
+    ] = None,
     reps: Annotated[
         int | None, typer.Option(help="Bootstrap resamples of countries (default 1000)")
     ] = None,
     seed: Annotated[int | None, typer.Option(help="Bootstrap seed (default 20260404)")] = None,
-    episode_gap: Annotated[
-        int | None, typer.Option(help="Quarters that split two episodes (default 8)")
-    ] = None,
 ) -> None:
-    """Backtest the score against the IMF's opposing crypto responses, fit the challenger and
-    the calibration: out/backtest.parquet, backtest_metrics.json, calibration.parquet."""
+    """Backtest in event time against the IMF's opposing crypto responses: scores and
+    calibrated probabilities on every month end and action day, onset metrics on a time split
+    and leaving one country out, lead times per episode, calibration: out/backtest.parquet,
+    backtest_metrics.json, calibration.parquet, calibration_curve.parquet, model_card.md."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     from riskscore import backtest as backtesting
     from riskscore import metrics
     from riskscore.config import load as load_config
 
-    day = common.parse_date(end, "--end") or dt.date.today()
+    day = common.parse_date(end, "--end")
     # the library's named defaults (the help text quotes them; a test keeps the two in step)
     reps = metrics.BOOTSTRAP_REPS if reps is None else reps
     seed = metrics.BOOTSTRAP_SEED if seed is None else seed
-    episode_gap = backtesting.EPISODE_GAP_QUARTERS if episode_gap is None else episode_gap
-    if reps < 0 or episode_gap < 1:
-        typer.echo("error: --reps must be >= 0 and --episode-gap >= 1", err=True)
-        raise typer.Exit(2)
+    if reps < 0:
+        common.fail(f"--reps must be >= 0, got {reps}", 2)
     package, config = common.load_package(datasets, out), load_config()
-    result = backtesting.run(package, config, day, reps, seed, episode_gap)
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, transient=True) as bar:
+        task = bar.add_task("backtest", total=None)
+        result = backtesting.run(
+            package, config, day, reps, seed,
+            progress=lambda step: bar.update(task, description=f"backtest: {step}"),
+        )  # fmt: skip
     for path in backtesting.write(result, package, config, out):
         typer.echo(f"wrote {path}")
     _print_backtest(result.metrics)

@@ -216,3 +216,43 @@ def waterfall_chart(rows: list[dict], score: float, band: str, title: str) -> Ma
     )
     svg.text(x(score) + 6, cy + row_h / 2 + 4, f"{score:.1f}", font_weight="700")
     return svg.markup()
+
+
+RELIABILITY_SIZE = 420
+
+
+def reliability_chart(tables: dict[str, list[dict]], min_units: int) -> Markup:
+    """Reliability diagram: per horizon, each probability bin's mean forecast (x) against the
+    observed frequency (y), the dot's area growing with the units in the bin; bins with fewer
+    than `min_units` units are hollow. The diagonal is perfect calibration."""
+    size, margin = RELIABILITY_SIZE, 56
+    svg = Svg(size + margin + 20, size + margin + 30, "Reliability of the probability forecasts")
+    x = LinearScale(0, 1, margin, margin + size)
+    y = LinearScale(0, 1, size + 10, 10)
+    for tick in (0, 0.2, 0.4, 0.6, 0.8, 1.0):
+        svg.line(x(tick), y(0), x(tick), y(1), class_="grid", stroke="#ddd")
+        svg.line(x(0), y(tick), x(1), y(tick), class_="grid", stroke="#ddd")
+        svg.text(x(tick), y(0) + 16, f"{tick:.1f}", text_anchor="middle", class_="tick")
+        svg.text(x(0) - 6, y(tick) + 4, f"{tick:.1f}", text_anchor="end", class_="tick")
+    svg.line(x(0), y(0), x(1), y(1), stroke="#888", stroke_dasharray="4 4")
+    svg.text(x(0.5), y(0) + 36, "mean forecast probability", text_anchor="middle")
+    svg.text(14, y(0.5), "observed frequency", text_anchor="middle",
+             transform=f"rotate(-90 14 {y(0.5):.1f})")  # fmt: skip
+    colors = ("#1f5fa8", "#c0392b", "#2e8540")
+    most = max((b["units"] for rows in tables.values() for b in rows), default=1) or 1
+    for i, (name, rows) in enumerate(tables.items()):
+        color = colors[i % len(colors)]
+        points = [(b["mean_probability"], b["observed_frequency"], b) for b in rows
+                  if b["units"] and b["mean_probability"] is not None]  # fmt: skip
+        svg.polyline([(x(px), y(py)) for px, py, _ in points], stroke=color, stroke_width=1.5)
+        for px, py, b in points:
+            radius = 3 + 9 * math.sqrt(b["units"] / most)
+            filled = b["units"] >= min_units
+            svg.circle(
+                x(px), y(py), radius, stroke=color, fill=color if filled else "white",
+                fill_opacity=0.6 if filled else 1,
+                title=(f"{name}: {b['units']} units, forecast {px:.3f}, observed {py:.3f}, "
+                       f"{b['positives']} positive"),
+            )  # fmt: skip
+        svg.text(x(0.03), y(0.95) + 16 * i, f"● {name}", fill=color)
+    return svg.markup()
