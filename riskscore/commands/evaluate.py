@@ -106,6 +106,7 @@ def backtest(
     result = backtesting.run(package, config, day, reps, seed, episode_gap)
     for path in backtesting.write(result, package, config, out):
         typer.echo(f"wrote {path}")
+    common.refresh_database(out)
     _print_backtest(result.metrics)
     _card(package, config, out)
 
@@ -140,6 +141,7 @@ def uncertainty(
         )
     for path in simulating.write(result, package, config, out):
         typer.echo(f"wrote {path}")
+    common.refresh_database(out)
     typer.echo(
         f"{draws} draws x {result.members.height} members "
         f"({len(simulating.CHOICES) + 2} model runs per draw) in {result.seconds:.2f} s"
