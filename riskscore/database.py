@@ -160,12 +160,8 @@ def _ident(name: str) -> str:
 
 
 def _comment(column: outputs.Column, config: ModelConfig) -> str:
-    text = column.description
-    if column.unit:
-        text += f" [{column.unit}]"
-    if column.enum:
-        text += " (ordered: " + " < ".join(outputs.band_order(config)) + ")"
-    return text
+    text = outputs.describe(column, config)
+    return text + (f" [{column.unit}]" if column.unit else "")
 
 
 def _create_enums(con: duckdb.DuckDBPyConnection, config: ModelConfig) -> None:

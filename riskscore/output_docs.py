@@ -140,7 +140,7 @@ def render_markdown() -> str:
             kind = "band" if column.enum else type_name(column.dtype)
             lines.append(
                 f"| `{column.name}` | {kind} | {_cell(column.unit or '')} | "
-                f"{_cell(column.description)} |"
+                f"{_cell(outputs.describe(column))} |"
             )
         lines.append("")
     return "\n".join(lines)

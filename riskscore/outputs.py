@@ -288,6 +288,13 @@ def band_order(config: ModelConfig | None = None) -> list[str]:
     return (config or load_config()).bands()["band"].to_list()
 
 
+def describe(column: Column, config: ModelConfig | None = None) -> str:
+    """The column's description, with the order of its values when it is an ordered type."""
+    if column.enum:
+        return f"{column.description} (ordered: {' < '.join(band_order(config))})"
+    return column.description
+
+
 def for_file(path: Path, columns: list[str]) -> Table | None:
     """The registered table a Parquet file at `path` holds: the one whose columns are exactly
     `columns` (by file name, or scenario folder, when several share them), else the one its file

@@ -183,6 +183,14 @@ def record_rejections(report: PackageReport, out: Path) -> Path:
     return write_failures(report.failures, out / "validation_failures.parquet")
 
 
+OUTPUT_VIEWS = {
+    "scores": "scores.parquet",
+    "contributions": "contributions.parquet",
+    "history": "history.parquet",
+    "history_contributions": "history_contributions.parquet",
+}
+
+
 def build_database(package: Package, out: Path, config: ModelConfig | None = None) -> Path:
     """out/riskscore.duckdb: every dataset table, the config tables and every output in out/,
     self-contained and commented (see riskscore.database)."""

@@ -71,7 +71,7 @@ def single_query(sql: str) -> str:
     statement = statements[0]
     if statement.type != duckdb.StatementType.SELECT:
         kind = statement.type.name.replace("_", " ")
-        raise QueryError(f"only a query runs here ({QUERY_KINDS}), not {kind}")
+        raise QueryError(f"only a read-only query runs here ({QUERY_KINDS}), not {kind}")
     return statement.query
 
 
@@ -119,7 +119,10 @@ class Query:
 
     def arrow_batches(self):
         """The rows as a pyarrow RecordBatchReader (for writing Parquet)."""
-        return self._run(self.relation.sql_query()).to_arrow_reader(BATCH_ROWS * 32)
+        try:
+            return self.relation.to_arrow_reader(BATCH_ROWS * 32)
+        except duckdb.Error as err:
+            raise QueryError(one_line(err)) from None
 
     def count(self) -> int:
         """How many rows the query returns (the engine counts; no row is fetched)."""
