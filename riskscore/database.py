@@ -122,12 +122,14 @@ def _write(
     try:
         con.execute(f"attach '{_literal(tmp)}' as handoff (storage_version '{STORAGE_VERSION}')")
         con.execute("use handoff")
+        con.execute("begin transaction")  # one commit, not one per table and comment
         _create_enums(con, config)
         load(con)
         db.load_frames(con, config.tables())
         described = _describe_inputs(con, config)
         described += _load_outputs(con, out, config)
         _write_contents(con, described)
+        con.execute("commit")
         con.execute("checkpoint")
         con.execute("use memory")
         con.execute("detach handoff")

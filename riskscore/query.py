@@ -22,7 +22,7 @@ from riskscore import settings
 
 MEMORY_LIMIT = "2GB"
 TIMEOUT_SECONDS = 300.0
-BATCH_ROWS = 2048
+BATCH_ROWS = 10_000
 
 # Applied when the connection opens; lock_configuration keeps every one of them for its life.
 LOCKDOWN: dict[str, object] = {
@@ -120,7 +120,7 @@ class Query:
     def arrow_batches(self):
         """The rows as a pyarrow RecordBatchReader (for writing Parquet)."""
         try:
-            return self.relation.to_arrow_reader(BATCH_ROWS * 32)
+            return self.relation.to_arrow_reader(BATCH_ROWS * 10)
         except duckdb.Error as err:
             raise QueryError(one_line(err)) from None
 
@@ -184,7 +184,8 @@ def catalog_sql(name: str) -> str:
 
 
 def check_target(out: Path, target: Path) -> None:
-    """Refuse to write a result over the database or an output of the pipeline in `out`."""
+    """Refuse to write a result over the database, an output of the pipeline in `out`, or a file
+    of the data package."""
     from riskscore import output_docs, outputs
 
     resolved = target.resolve()
@@ -194,5 +195,5 @@ def check_target(out: Path, target: Path) -> None:
         if table.file:
             protected |= {p.resolve() for p in out.glob(table.file)}
             protected.add((out / table.file).resolve())
-    if resolved in protected:
+    if resolved in protected or settings.DATASETS_DIR.resolve() in resolved.parents:
         raise QueryError(f"{target} is one of riskscore's own files; choose another --output")

@@ -48,8 +48,10 @@ def test_every_column_each_writer_produces_is_registered_with_a_description(
     assert seen == set(outputs.registry()), "a registered output that no writer produced"
 
 
-def test_parquet_schema_carries_each_column_description(handoff_out: Path) -> None:
-    for path in _written(handoff_out):
+def test_parquet_schema_carries_each_column_description(
+    handoff_out: Path, failures_file: Path
+) -> None:
+    for path in [*_written(handoff_out), failures_file]:
         schema = pq.read_schema(path)
         table = outputs.for_file(path, schema.names)
         assert schema.metadata[b"riskscore.table"].decode() == table.name

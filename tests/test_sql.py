@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
-from conftest import DATASETS
+from conftest import DATASETS, REPO
 from typer.testing import CliRunner
 
 from riskscore import query
@@ -65,7 +65,7 @@ def test_machine_formats_give_every_row(handoff_out: Path) -> None:
 
 
 def test_parquet_output_round_trips_and_may_not_overwrite_an_output(
-    handoff_out: Path, tmp_path: Path
+    handoff_out: Path, tmp_path: Path, monkeypatch
 ) -> None:
     target = tmp_path / "top.parquet"
     result = sql(handoff_out, "-f", "parquet", "-o", str(target), "select * from scores")
@@ -76,6 +76,11 @@ def test_parquet_output_round_trips_and_may_not_overwrite_an_output(
     result = sql(handoff_out, "-f", "parquet", "-o", str(own), "select 1")
     assert result.exit_code == 1 and "riskscore's own files" in result.output
     assert own.read_bytes() == before
+    monkeypatch.chdir(REPO)  # the data package is datasets/ under the working directory
+    countries = DATASETS / "countries.csv"
+    shipped = countries.read_bytes()
+    result = sql(handoff_out, "-f", "csv", "-o", str(countries), "select 1")
+    assert result.exit_code == 1 and countries.read_bytes() == shipped
 
 
 @pytest.mark.parametrize("format", ["table", "csv", "json", "jsonl", "markdown"])

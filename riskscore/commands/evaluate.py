@@ -106,7 +106,7 @@ def backtest(
     result = backtesting.run(package, config, day, reps, seed, episode_gap)
     for path in backtesting.write(result, package, config, out):
         typer.echo(f"wrote {path}")
-    common.refresh_database(out)
+    common.refresh_database(out, package)
     _print_backtest(result.metrics)
     _card(package, config, out)
 
@@ -141,7 +141,7 @@ def uncertainty(
         )
     for path in simulating.write(result, package, config, out):
         typer.echo(f"wrote {path}")
-    common.refresh_database(out)
+    common.refresh_database(out, package)
     typer.echo(
         f"{draws} draws x {result.members.height} members "
         f"({len(simulating.CHOICES) + 2} model runs per draw) in {result.seconds:.2f} s"

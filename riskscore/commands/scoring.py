@@ -41,7 +41,7 @@ def score(
     run, _ = pipeline.run_model([day], package=package)
     for path in pipeline.write_scores(run, package, out, day):
         typer.echo(f"wrote {path}")
-    common.refresh_database(out)
+    common.refresh_database(out, package)
     _print_top(run.scores, top)
 
 
@@ -68,7 +68,7 @@ def history(
     run, _ = pipeline.run_model(dates, package=package)
     for path in pipeline.write_history(run, package, out, first, last, freq):
         typer.echo(f"wrote {path}")
-    common.refresh_database(out)
+    common.refresh_database(out, package)
     typer.echo(f"{len(dates)} dates x {run.scores['iso3'].n_unique()} members scored")
 
 
