@@ -10,6 +10,7 @@ batch at a time; nothing here loads a whole result into memory.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,6 +36,7 @@ LOCKDOWN: dict[str, object] = {
     "memory_limit": MEMORY_LIMIT,
     "lock_configuration": True,
 }
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 QUERY_KINDS = "SELECT, WITH, FROM, VALUES, TABLE, DESCRIBE, SHOW or SUMMARIZE"
 
 
@@ -43,9 +45,23 @@ class QueryError(Exception):
 
 
 def one_line(err: BaseException) -> str:
-    """The first line of an engine error (DuckDB adds caret lines and hints below it)."""
+    """The first line of an engine error (DuckDB adds caret lines and hints below it), safe to
+    print: it may quote the query."""
     lines = [line.strip() for line in str(err).splitlines() if line.strip()]
-    return lines[0] if lines else type(err).__name__
+    return printable(lines[0]) if lines else type(err).__name__
+
+
+def printable(text: str) -> str:
+    """`text` with control and bidirectional-override characters shown as escapes (\\n, \\x1b)."""
+
+    def escape(match: re.Match) -> str:
+        char = match.group()
+        named = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+        if char in named:
+            return named[char]
+        return f"\\x{ord(char):02x}" if ord(char) < 256 else f"\\u{ord(char):04x}"
+
+    return _CONTROL.sub(escape, text)
 
 
 def connect(database: Path) -> duckdb.DuckDBPyConnection:

@@ -9,11 +9,10 @@ characters made visible, so data cannot move the cursor or recolour the screen.
 from __future__ import annotations
 
 import csv
-import re
 from collections.abc import Iterable
 from typing import TextIO
 
-from riskscore.query import Query, QueryError
+from riskscore.query import Query, QueryError, printable
 
 FORMATS = ("table", "csv", "json", "jsonl", "markdown", "parquet")
 TABLE_LIMIT = 50
@@ -21,20 +20,6 @@ NULL = "NULL"
 NUMERIC_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
                  "UINTEGER", "UBIGINT", "UHUGEINT", "FLOAT", "DOUBLE", "DECIMAL"}  # fmt: skip
 MIN_COLUMN_WIDTH = 8  # a column narrower than this makes the table view switch to records
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def printable(text: str) -> str:
-    """`text` with control and bidirectional-override characters shown as escapes (\\n, \\x1b)."""
-
-    def escape(match: re.Match) -> str:
-        char = match.group()
-        named = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
-        if char in named:
-            return named[char]
-        return f"\\x{ord(char):02x}" if ord(char) < 256 else f"\\u{ord(char):04x}"
-
-    return _CONTROL.sub(escape, text)
 
 
 def write_csv(query: Query, stream: TextIO, limit: int | None = None) -> int:

@@ -102,6 +102,8 @@ def test_control_characters_cannot_reach_the_terminal(handoff_out: Path) -> None
     assert result.exit_code == 0
     assert "\x1b" not in result.output and "\u202e" not in result.output
     assert "\\x1b[2J\\u202ex" in result.output
+    failed = sql(handoff_out, 'select "\x1b[2Jgone" from scores')
+    assert failed.exit_code == 1 and "\x1b" not in failed.output and "\\x1b[2Jgone" in failed.output
 
 
 def test_schema_lists_tables_and_columns_with_descriptions(handoff_out: Path) -> None:
