@@ -133,7 +133,7 @@ def _write(
         con.execute("checkpoint")
         con.execute("use memory")
         con.execute("detach handoff")
-    except (duckdb.Error, OSError) as err:
+    except (duckdb.Error, pl.exceptions.PolarsError, OSError) as err:
         _remove(tmp)
         message = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise DatabaseError(f"{target}: not written: {message}") from err
@@ -226,13 +226,14 @@ def _load_outputs(con: duckdb.DuckDBPyConnection, out: Path, config: ModelConfig
 
 
 def _data_through(table: outputs.Table, files: list[Path]) -> dt.date | None:
+    """The latest date the files' metadata gives under the table's data_through keys."""
     days = []
     for path in files:
         meta = export.read_metadata(path)
         value = next((meta[k] for k in table.data_through if k in meta), None)
         try:
-            days.append(dt.date.fromisoformat(value)) if value else None
-        except ValueError:
+            days.append(dt.date.fromisoformat(value))
+        except (TypeError, ValueError):  # no such key, or not a date
             continue
     return max(days) if days else None
 

@@ -78,17 +78,36 @@ def test_workbook_has_a_columns_sheet_then_one_sheet_per_table(exported: Path) -
     assert score_cells and not any('t="' in attributes for attributes in score_cells)
 
 
-def test_libreoffice_converts_the_workbook_when_installed(exported: Path, tmp_path: Path) -> None:
+# LibreOffice's CSV filter: comma, double quote, UTF-8, ..., -1 = every sheet to its own file
+EVERY_SHEET = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1"
+
+
+def _libreoffice_sheets(book: Path, folder: Path) -> dict[str, list[dict]]:
+    """Each sheet of `book` as LibreOffice reads it, or skip when LibreOffice is absent."""
+    import subprocess
+
     office = shutil.which("soffice") or shutil.which("libreoffice")
     if office is None:
         pytest.skip("LibreOffice is not installed (optional check that a spreadsheet opens it)")
-    import subprocess
-
+    folder.mkdir()
     done = subprocess.run(
-        [office, "--headless", "--convert-to", "csv", "--outdir", str(tmp_path),
-         str(exported / exporting.WORKBOOK)], capture_output=True, timeout=180,
+        [office, "--headless", f"-env:UserInstallation=file://{folder}/profile",
+         "--convert-to", EVERY_SHEET, "--outdir", str(folder), str(book)],
+        capture_output=True, timeout=300,
     )  # fmt: skip
-    assert done.returncode == 0 and (tmp_path / "riskscore.csv").exists()
+    assert done.returncode == 0, done.stderr
+    sheets = {}
+    for path in folder.glob(f"{book.stem}-*.csv"):
+        with path.open(encoding="utf-8", newline="") as handle:
+            sheets[path.stem.removeprefix(f"{book.stem}-")] = list(csv.DictReader(handle))
+    return sheets
+
+
+def test_libreoffice_opens_every_sheet_of_the_workbook(exported: Path, tmp_path: Path) -> None:
+    sheets = _libreoffice_sheets(exported / exporting.WORKBOOK, tmp_path / "lo")
+    assert set(sheets) == {exporting.COLUMNS_SHEET, *exporting.TABLES}
+    scores = pl.read_csv(exported / "scores.csv")
+    assert [r["iso3"] for r in sheets["scores"]] == scores["iso3"].to_list()
 
 
 def test_guard_quotes_formula_starts_and_leaves_numbers() -> None:
@@ -125,6 +144,10 @@ def test_exports_make_formula_text_inert_and_keep_numbers_numeric(tmp_path: Path
         strings = book.read("xl/sharedStrings.xml").decode()
     assert "&apos;=HYPERLINK" in strings or "'=HYPERLINK" in strings
     assert re.search(r'<c r="B2"[^>]*><v>-3.5</v>', sheets["scores"])
+    if shutil.which("soffice") or shutil.which("libreoffice"):  # a spreadsheet evaluates nothing
+        opened = _libreoffice_sheets(out / "export" / exporting.WORKBOOK, tmp_path / "lo")
+        assert [r["title"] for r in opened["sources"]] == ["'" + v for v in HOSTILE]
+        assert opened["scores"][0]["score"] == "-3.5"
 
 
 def test_export_without_a_database_is_one_line(tmp_path: Path) -> None:

@@ -135,3 +135,17 @@ def test_score_refreshes_the_database_with_the_new_output(tmp_path: Path) -> Non
     con.close()
     assert as_of == [("2024-12-31",)]
     assert json.loads((out / "datapackage.json").read_text())["resources"][0]["name"] == "scores"
+
+
+def test_a_corrupt_output_makes_build_fail_on_one_line_and_keeps_the_old_file(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["build", "--out", str(out)]).exit_code == 0
+    before = (out / database.DATABASE).read_bytes()
+    (out / "scores.parquet").write_bytes(b"not parquet")
+    result = runner.invoke(app, ["build", "--out", str(out)])
+    assert result.exit_code == 1 and "riskscore.duckdb: not written" in result.output
+    assert len(result.output.strip().splitlines()) == 1 and "Traceback" not in result.output
+    assert (out / database.DATABASE).read_bytes() == before
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".")]  # no temp file left
