@@ -234,7 +234,7 @@ def run(
     opposing = opposing_responses(responses)
     observed_on = observed_through(responses, today)
     frame = label(panel(model_run), opposing, observed_on, horizon, gap_quarters)
-    champion = challenger.fit(frame, config)
+    champion = challenger.fit(frame, config, model_run)
     calibrated = calibration.calibrate(frame)
     frame = (
         frame.join(champion.predictions, on=["iso3", "as_of"], how="left")

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from riskscore import metrics
+from riskscore import formula, metrics
 from riskscore.config import ModelConfig
+from riskscore.model import ModelRun
 
 REGULARISATION_C = 1.0  # inverse L2 strength; fixed a priori, too few episodes to tune it
 MIN_TRAIN_POSITIVES = 4  # positive country-quarters needed before the time split predicts
@@ -56,42 +57,15 @@ def _labels(frame: pl.DataFrame) -> np.ndarray:
     return frame["label"].cast(pl.Float64).to_numpy()
 
 
-def expert_effects(frame: pl.DataFrame, config: ModelConfig) -> np.ndarray:
-    """Mean points the expert score gains per scaled point of each factor, over `frame`'s rows.
-
-    From score = 10 E (a + b L/10 + c V/10) with each pillar the weighted mean of its observed
-    factors: dS/ds_i = 10 (w_i/W_E) (a + b L/10 + c V/10) for an exposure factor,
-    E b w_j/W_L for engagement and E c w_k/W_V for vulnerability, 0 when the factor is missing.
-    """
-    factors = config.factors()
-    agg = config.raw["aggregation"]
-    exposure, engagement, vulnerability = (
-        frame[p].to_numpy() for p in ("exposure", "engagement", "vulnerability")
-    )
-    gate = {
-        "exposure": 10 * (agg["base"] + agg["engagement"] * engagement / 10
-                          + agg["vulnerability"] * vulnerability / 10),
-        "engagement": exposure * agg["engagement"],
-        "vulnerability": exposure * agg["vulnerability"],
-    }  # fmt: skip
-    observed = frame.select(pl.col(f).is_not_null() for f in factors["factor"]).to_numpy()
-    weights = factors["weight"].to_numpy()
-    pillars = factors["pillar"].to_numpy()
-    effects = np.zeros(len(weights))
-    for pillar in set(pillars):
-        in_pillar = pillars == pillar
-        observed_weight = (observed[:, in_pillar] * weights[in_pillar]).sum(axis=1)
-        share = np.divide(
-            observed[:, in_pillar] * weights[in_pillar],
-            observed_weight[:, None],
-            out=np.zeros((frame.height, int(in_pillar.sum()))),
-            where=observed_weight[:, None] > 0,
-        )
-        effects[in_pillar] = (share * gate[pillar][:, None]).mean(axis=0)
-    return effects
+def expert_effects(run: ModelRun, rows: pl.DataFrame) -> np.ndarray:
+    """Mean points the expert score gains per scaled point of each factor over `rows` (iso3,
+    as_of) of the run: the published formula's exact derivatives (0 where a factor is missing)."""
+    index = run.keys.select("iso3", "as_of").with_row_index("row")
+    picked = rows.select("iso3", "as_of").join(index, on=["iso3", "as_of"])["row"].to_numpy()
+    return formula.sensitivities(run.inputs.subset(np.sort(picked)), run.params).mean(axis=0)
 
 
-def fit(frame: pl.DataFrame, config: ModelConfig) -> Challenger:
+def fit(frame: pl.DataFrame, config: ModelConfig, run: ModelRun) -> Challenger:
     """Time-split and leave-one-country-out predictions on the labelled panel `frame`, and the
     coefficients of a fit on every labelled row (for reading, not for scoring)."""
     features = design_matrix(frame, config)
@@ -115,7 +89,7 @@ def fit(frame: pl.DataFrame, config: ModelConfig) -> Challenger:
         "factor",
         expert_weight="weight",
         expert_weight_share=pl.col("weight") / pl.col("weight").sum().over("pillar"),
-        expert_points_per_unit=pl.Series(expert_effects(labelled, config)),
+        expert_points_per_unit=pl.Series(expert_effects(run, labelled)),
         challenger_coefficient=pl.Series(full.coef_[0]),
     )
     return Challenger(predictions, coefficients, float(full.intercept_[0]))

@@ -34,7 +34,8 @@ CONFIG_TABLES: dict[str, tuple[str, dict[str, str]]] = {
         "pillar": "Pillar the factor belongs to", "factor": "Factor name",
         "label": "Plain-English label", "weight": "Relative weight within the pillar",
         "lo": "Raw value scaled to 0", "hi": "Raw value scaled to 10 (hi < lo: lower is riskier)",
-        "position": "Order within the pillar"}),
+        "position": "Order within the pillar",
+        "column_index": "Position among all factors (the model's factor matrix column)"}),
     "cfg_pillars": ("Model config: the three pillars and how they aggregate", {
         "pillar": "Pillar name", "label": "Plain-English label",
         "missing_value": "Value (0-10) used when none of its factors is observed",

@@ -1,16 +1,20 @@
 """DuckDB: load the validated tables and config, then run the layered SQL models in sql/.
 
-Each .sql file is one model (a single SELECT, dbt style) materialised as a table named after
-the file. Models run in dependency order, found from the names they select from.
+Each .sql file is one model (a single SELECT, dbt style) named after the file. The tables a
+model reads are found by DuckDB's own parser (`json_serialize_sql`), so comma joins, quoted
+names, subqueries and comments are read as the engine reads them; the models then run in
+dependency order, each materialised once and dropped as soon as no later model needs it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
+import json
+import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
-from graphlib import TopologicalSorter
+from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
 import duckdb
@@ -18,8 +22,12 @@ import polars as pl
 
 from riskscore import settings
 
-LAYERS = ("staging", "features", "scores")
-_REFERENCE = re.compile(r"\b(?:from|join)\s+([a-z_][a-z0-9_]*)", re.IGNORECASE)
+LAYERS = ("staging", "features")
+MACROS_FILE = "macros.sql"
+
+
+class SqlModelError(Exception):
+    """A SQL model that cannot be parsed, reads an unknown table, or takes part in a cycle."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +39,76 @@ class SqlModel:
     depends_on: frozenset[str]
 
 
+_PARSER_LOCK = threading.Lock()
+
+
+@cache
+def _parser() -> duckdb.DuckDBPyConnection:
+    return duckdb.connect()
+
+
+def references(sql: str) -> frozenset[str]:
+    """The tables and views a single SELECT reads, CTEs in scope excluded (lower case)."""
+    with _PARSER_LOCK:  # one parser connection, shared by the batches' threads
+        row = _parser().execute("select json_serialize_sql(?)", [sql]).fetchone()
+    tree = json.loads(row[0])
+    if tree.get("error"):
+        raise SqlModelError(tree.get("error_message", "cannot parse"))
+    if len(tree["statements"]) != 1:
+        raise SqlModelError(f"holds {len(tree['statements'])} statements, not one SELECT")
+    found: set[str] = set()
+    _walk(tree["statements"][0]["node"], frozenset(), found)
+    return frozenset(found)
+
+
+def _walk(node: object, visible: frozenset[str], found: set[str]) -> None:
+    """Collect table references; a CTE is visible to the CTEs after it and to its query (a
+    non-recursive CTE named like a table it reads, `x as (select * from x)`, reads the table)."""
+    if isinstance(node, list):
+        for item in node:
+            _walk(item, visible, found)
+        return
+    if not isinstance(node, dict):
+        return
+    if node.get("type") == "BASE_TABLE" and "table_name" in node:
+        name = node["table_name"].lower()
+        if name not in visible:
+            found.add(name)
+        return
+    ctes = node.get("cte_map", {}).get("map", []) if isinstance(node.get("cte_map"), dict) else []
+    scope = visible
+    for cte in ctes:
+        _walk(cte["value"], scope, found)
+        scope = scope | {cte["key"].lower()}
+    for key, value in node.items():
+        if key != "cte_map":
+            _walk(value, scope, found)
+
+
+def order_models(models: dict[str, tuple[str, Path, str]]) -> tuple[SqlModel, ...]:
+    """SqlModels in an order where each runs after the models it reads.
+
+    `models` maps name -> (layer, path, sql); raises SqlModelError naming the file that cannot
+    be parsed, or the models of a cycle."""
+    graph: dict[str, set[str]] = {}
+    for name, (_layer, path, sql) in models.items():
+        try:
+            reads = references(sql)
+        except SqlModelError as err:
+            raise SqlModelError(f"{path}: {err}") from None
+        graph[name] = {ref for ref in reads if ref in models and ref != name}
+        if name in reads:
+            raise SqlModelError(f"{path}: model {name} reads itself")
+    try:
+        order = tuple(TopologicalSorter(graph).static_order())
+    except CycleError as err:
+        cycle = " -> ".join(err.args[1])
+        raise SqlModelError(f"SQL models form a cycle: {cycle}") from None
+    return tuple(
+        SqlModel(n, models[n][0], models[n][1], models[n][2], frozenset(graph[n])) for n in order
+    )
+
+
 @cache
 def sql_models(sql_dir: Path | None = None) -> tuple[SqlModel, ...]:
     """Every model under sql/, in an order where each runs after the models it reads."""
@@ -38,17 +116,11 @@ def sql_models(sql_dir: Path | None = None) -> tuple[SqlModel, ...]:
     found: dict[str, tuple[str, Path, str]] = {}
     for layer in LAYERS:
         for path in sorted((root / layer).glob("*.sql")):
-            if path.stem in found:
-                raise ValueError(f"two SQL models are named {path.stem}")
-            found[path.stem] = (layer, path, path.read_text(encoding="utf-8"))
-    graph = {}
-    for name, (_layer, _path, sql) in found.items():
-        code = re.sub(r"--[^\n]*", "", sql)  # names in comments are not dependencies
-        graph[name] = {ref for ref in _REFERENCE.findall(code) if ref in found and ref != name}
-    order = TopologicalSorter(graph).static_order()
-    return tuple(
-        SqlModel(n, found[n][0], found[n][1], found[n][2], frozenset(graph[n])) for n in order
-    )
+            name = path.stem.lower()
+            if name in found:
+                raise SqlModelError(f"two SQL models are named {name}")
+            found[name] = (layer, path, path.read_text(encoding="utf-8"))
+    return order_models(found)
 
 
 def connect(
@@ -57,7 +129,7 @@ def connect(
     """An in-memory database, or a file database at `path`.
 
     `threads=1` makes floating-point sums run in one fixed order, so repeated runs on the
-    same inputs give bit-identical scores (the model tables are small; speed is unaffected).
+    same inputs give bit-identical results.
     """
     config = {"threads": threads} if threads else {}
     return duckdb.connect(str(path) if path else ":memory:", read_only=read_only, config=config)
@@ -71,18 +143,95 @@ def load_frames(con: duckdb.DuckDBPyConnection, frames: dict[str, pl.DataFrame])
         con.unregister("_frame")
 
 
-def bind_as_of_dates(con: duckdb.DuckDBPyConnection, dates: list[dt.date]) -> None:
-    """Bind the as-of dates the models read through getvariable('as_of_dates')."""
+def bind_as_of_dates(
+    con: duckdb.DuckDBPyConnection, dates: Iterable[dt.date], lineage: bool = True
+) -> None:
+    """Bind the as-of dates the models read through getvariable('as_of_dates'), and whether
+    they build lineage lists (getvariable('with_lineage'), see the lineage macro)."""
     con.execute("set variable as_of_dates = $dates", {"dates": sorted(set(dates))})
+    con.execute("set variable with_lineage = $lineage", {"lineage": lineage})
 
 
-def run_models(con: duckdb.DuckDBPyConnection, sql_dir: Path | None = None) -> None:
-    """Materialise every SQL model as a table, in dependency order."""
-    for model in sql_models(sql_dir):
+def create_macros(con: duckdb.DuckDBPyConnection, sql_dir: Path | None = None) -> None:
+    """Create the scalar macros of sql/macros.sql that the models call."""
+    path = (sql_dir or settings.sql_dir()) / MACROS_FILE
+    if path.exists():
+        con.execute(path.read_text(encoding="utf-8"))
+
+
+def run_models(
+    con: duckdb.DuckDBPyConnection,
+    keep: Iterable[str] | None = None,
+    sql_dir: Path | None = None,
+) -> None:
+    """Create the SQL models in dependency order, as temporary tables and views of this
+    connection (so parallel connections to one database never collide). With `keep`, only
+    the models those need run:
+    a model read by exactly one other is a view (inlined where it is read, so the engine can
+    skip its unused columns), the others are materialised once and dropped as soon as the last
+    model reading them has run (memory stays bounded by what is live)."""
+    create_macros(con, sql_dir)
+    models = sql_models(sql_dir)
+    by_name = {m.name: m for m in models}
+    existing = {
+        row[0].lower()
+        for row in con.execute(
+            "select table_name from duckdb_tables() union select view_name from duckdb_views()"
+        ).fetchall()
+    }
+    for model in models:
+        unknown = sorted(r for r in _reads(model) if r not in by_name and r not in existing)
+        if unknown:
+            raise SqlModelError(f"{model.path}: reads unknown table {', '.join(unknown)}")
+    kept = set(by_name) if keep is None else set(keep)
+    wanted = _upstream(by_name, kept)
+    readers = {m.name: 0 for m in models}
+    for model in models:
+        if model.name in wanted:
+            for dep in model.depends_on:
+                readers[dep] += 1
+    kind = {
+        name: "view" if keep is not None and readers[name] == 1 and name not in kept else "table"
+        for name in wanted
+    }
+    for model in models:
+        if model.name not in wanted:
+            continue
         try:
-            con.execute(f'create or replace table "{model.name}" as\n{model.sql}')
+            con.execute(f'create or replace temp {kind[model.name]} "{model.name}" as\n{model.sql}')
         except duckdb.Error as err:
-            raise RuntimeError(f"{model.path}: {err}") from err
+            raise SqlModelError(f"{model.path}: {err}") from err
+        if keep is None or kind[model.name] == "view":
+            continue
+        _release(con, model, readers, kind, kept, by_name)
+
+
+def _release(con, model: SqlModel, readers: dict, kind: dict, kept: set, by_name: dict) -> None:
+    """After `model` was materialised, drop what no later model reads (through views too)."""
+    for dep in model.depends_on:
+        readers[dep] -= 1
+        if readers[dep] == 0 and dep not in kept:
+            if kind[dep] == "view":  # its inputs were read through it: release them too
+                _release(con, by_name[dep], readers, kind, kept, by_name)
+            con.execute(f'drop {kind[dep]} "{dep}"')
+
+
+@cache
+def _reads(model: SqlModel) -> frozenset[str]:
+    return references(model.sql)
+
+
+def _upstream(models: dict[str, SqlModel], names: set[str]) -> set[str]:
+    missing = names - models.keys()
+    if missing:
+        raise SqlModelError(f"no SQL model named {', '.join(sorted(missing))}")
+    out, todo = set(), list(names)
+    while todo:
+        name = todo.pop()
+        if name not in out:
+            out.add(name)
+            todo.extend(models[name].depends_on)
+    return out
 
 
 def table(con: duckdb.DuckDBPyConnection, name: str, order_by: str | None = None) -> pl.DataFrame:

@@ -65,6 +65,49 @@ def write_parquet(frame: pl.DataFrame, path: Path, metadata: dict[str, str]) -> 
     return path
 
 
+class ParquetStream:
+    """Write a Parquet file frame by frame (bounded memory), atomically: the file appears only
+    when the stream closes without error. Every frame must have the first frame's schema."""
+
+    def __init__(self, path: Path, metadata: dict[str, str]):
+        self.path = path
+        self.metadata = {f"{METADATA_PREFIX}{k}": str(v) for k, v in metadata.items()}
+        self.tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        self.writer = None
+        self.rows = 0
+
+    def write(self, frame: pl.DataFrame) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = frame.to_arrow()
+        if self.writer is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            name, fields = field_metadata(frame, self.path)
+            described = pa.schema(
+                [f.with_metadata(fields[f.name]) if f.name in fields else f for f in table.schema]
+            )
+            meta = {**(table.schema.metadata or {}), **self.metadata}
+            if fields:
+                meta[f"{METADATA_PREFIX}table"] = name
+            schema = described.with_metadata(meta)
+            self.writer = pq.ParquetWriter(self.tmp, schema, compression="zstd")
+        self.writer.write_table(table.cast(self.writer.schema))
+        self.rows += frame.height
+
+    def __enter__(self) -> ParquetStream:
+        return self
+
+    def __exit__(self, kind, error, trace) -> None:
+        try:
+            if self.writer is not None:
+                self.writer.close()
+            if kind is None and self.writer is not None:
+                os.replace(self.tmp, self.path)
+        finally:
+            self.tmp.unlink(missing_ok=True)
+
+
 def write_text(path: Path, text: str) -> Path:
     """Write a text file (JSON, Markdown, HTML) atomically: a reader never sees half of it."""
     path.parent.mkdir(parents=True, exist_ok=True)

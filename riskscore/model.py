@@ -1,13 +1,22 @@
-"""Run the scoring model for a set of as-of dates: tables in, scores and contributions out."""
+"""Run the scoring model for a set of as-of dates: tables in, scores and contributions out.
+
+DuckDB SQL (sql/staging, sql/features) turns the validated tables into each factor's raw value
+per member and date, with the rows and sources behind it; riskscore.formula turns those into
+the score and its exact decomposition. This module moves data between the two.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+import duckdb
+import numpy as np
 import polars as pl
 
-from riskscore import db
+from riskscore import db, formula
 from riskscore.config import ModelConfig
 from riskscore.config import load as load_config
 
@@ -19,45 +28,306 @@ CONTRIBUTION_COLUMNS = [
     "iso3", "as_of", "pillar", "factor", "label", "raw_value", "scaled_value", "weight",
     "points", "observed", "evidence_ids", "source_ids",
 ]  # fmt: skip
+BATCH_ROWS = 120_000  # member-dates scored at once: bounds memory on long daily panels
+WORKERS = 2  # batches scored side by side (one DuckDB thread each)
+OUTPUT_MODELS = ("country_dates", "factors__cells", "actions__points", "exposure__sized_actions")
+IMPUTED_FACTOR = "missing_value_imputed"
+IMPUTED_LABEL = "No factor observed: pillar set to its missing value"
+IMPUTED_POSITION = 99
 
 
 @dataclass(frozen=True)
 class ModelRun:
-    """Everything one run produced, for the dates it was asked about."""
+    """Everything one run produced, for the dates it was asked about.
+
+    `keys` (iso3, as_of, country) orders the rows of `inputs` and `result`, the arrays the
+    formula worked on, so the Monte Carlo and the challenger can reuse them."""
 
     scores: pl.DataFrame
     contributions: pl.DataFrame
     action_points: pl.DataFrame
     config: ModelConfig
+    keys: pl.DataFrame
+    inputs: formula.Inputs
+    params: formula.Params
+
+
+def published_params(config: ModelConfig) -> formula.Params:
+    """The configured model as one draw of parameters."""
+    factors, pillars = config.factors(), config.pillars()
+    one = lambda values: np.asarray(values, dtype=float)[None, :]  # noqa: E731
+    return formula.Params(
+        weight=one(factors["weight"]),
+        lo=one(factors["lo"]),
+        hi=one(factors["hi"]),
+        transform=np.zeros(1, dtype=int),
+        imputation=np.zeros(1, dtype=int),
+        missing_value=one(pillars["missing_value"]),
+        coefficient=one(pillars["coefficient"]),
+        half_life_multiplier=np.ones((1, config.action_types().height)),
+    )
+
+
+def features(
+    con: duckdb.DuckDBPyConnection, as_of_dates: list[dt.date], lineage: bool = True
+) -> dict[str, pl.DataFrame]:
+    """Run the SQL on a connection holding the tables and config: every member's factor raw
+    values on every date (`factors__cells`, sorted when lineage is asked for), the crypto
+    actions known then with their decay (`actions__points`), the sized actions
+    (`exposure__sized_actions`) and the scored rows (`country_dates`). Without `lineage` the
+    evidence and source lists stay empty."""
+    db.bind_as_of_dates(con, as_of_dates, lineage)
+    db.run_models(con, keep=OUTPUT_MODELS)
+    cells = "select * from factors__cells order by row_index, column_index"
+    if not lineage:  # numeric columns only: straight into numpy, no frame
+        cells = "select row_index, column_index, raw_value, observed from factors__cells"
+    return {
+        "country_dates": db.table(con, "country_dates", order_by="as_of, iso3"),
+        "factors__cells": con.sql(cells).pl(),
+        "actions__points": db.table(
+            con, "actions__points", order_by="as_of, iso3, announced_on, action_id"
+        ),
+        "exposure__sized_actions": db.table(
+            con, "exposure__sized_actions", order_by="as_of, iso3, action_id"
+        ),
+    }
+
+
+class Engine:
+    """The package's tables and the config loaded once into an in-memory DuckDB, scoring
+    batches of dates. Each batch runs on its own connection to that database with one thread
+    (temporary tables, fixed summation order), so batches can run side by side and the result
+    never depends on how they were scheduled."""
+
+    def __init__(self, tables: dict[str, pl.DataFrame], config: ModelConfig | None = None):
+        self.config = config or load_config()
+        db.sql_models()  # parse the models once, before any batch thread needs them
+        self.con = db.connect(threads=1)
+        db.load_frames(self.con, tables)
+        db.load_frames(self.con, self.config.tables())
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.con.close()
+
+    def run(self, as_of_dates: list[dt.date], lineage: bool = True) -> ModelRun:
+        """Score every IMF member on every date, using only what was known on that date."""
+        if not as_of_dates:
+            raise ValueError("no as-of dates to score")
+        con = self.con.cursor()
+        try:
+            frames = features(con, as_of_dates, lineage)
+        finally:
+            con.close()
+        return _score(frames, self.config)
+
+    def batches(
+        self,
+        as_of_dates: list[dt.date],
+        lineage: bool = True,
+        workers: int = WORKERS,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> Iterator[ModelRun]:
+        """The dates in batches of at most BATCH_ROWS member-dates, scored `workers` at a time
+        and yielded in date order; memory holds a few batches, never the whole panel.
+        `progress(dates_done, dates_total)` is called as batches finish."""
+        dates = sorted(set(as_of_dates))
+        members = max(
+            1, self.con.execute("select count(*) from countries where imf_member").fetchone()[0]
+        )
+        size = max(1, BATCH_ROWS // members)
+        chunks = [dates[i : i + size] for i in range(0, len(dates), size)]
+        done = 0
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+            pending = [pool.submit(self.run, chunk, lineage) for chunk in chunks[:workers]]
+            for index in range(len(chunks)):
+                result = pending[index].result()
+                following = index + workers
+                if following < len(chunks):
+                    pending.append(pool.submit(self.run, chunks[following], lineage))
+                pending[index] = None  # let the batch go once it is consumed
+                done += len(chunks[index])
+                if progress:
+                    progress(done, len(dates))
+                yield result
 
 
 def run(
     tables: dict[str, pl.DataFrame],
     as_of_dates: list[dt.date],
     config: ModelConfig | None = None,
+    lineage: bool = True,
 ) -> ModelRun:
-    """Score every IMF member on every date, using only what was known on that date."""
-    if not as_of_dates:
-        raise ValueError("no as-of dates to score")
-    config = config or load_config()
-    con = db.connect(threads=1)  # bit-identical reruns
-    try:
-        db.load_frames(con, tables)
-        db.load_frames(con, config.tables())
-        db.bind_as_of_dates(con, as_of_dates)
-        db.run_models(con)
-        scores = db.table(con, "scores", order_by="as_of, rank").with_columns(
-            model_version=pl.lit(config.version)
+    """Score every IMF member on every date, using only what was known on that date (one
+    batch, in memory; see Engine.batches for long panels)."""
+    with Engine(tables, config) as engine:
+        return engine.run(as_of_dates, lineage)
+
+
+def with_row(frame: pl.DataFrame, keys: pl.DataFrame) -> pl.DataFrame:
+    """`frame` with the index (`row`) of its (iso3, as_of) in `keys`, in its own order."""
+    index = keys.select("iso3", "as_of").with_row_index("row")
+    return frame.join(index, on=["iso3", "as_of"], maintain_order="left")
+
+
+def inputs(
+    keys: pl.DataFrame,
+    cells: pl.DataFrame,
+    actions: pl.DataFrame,
+    sized: pl.DataFrame,
+    config: ModelConfig,
+) -> formula.Inputs:
+    """The formula's arrays: one row per key (member x date), one column per configured factor;
+    `actions` (with `row`, see with_row) in the order the action arrays take."""
+    names = config.factors()
+    raw = np.full((keys.height, names.height), np.nan)
+    observed = np.zeros(raw.shape, dtype=bool)
+    rows, columns = cells["row_index"].to_numpy(), cells["column_index"].to_numpy()
+    seen = cells["observed"].to_numpy()
+    raw[rows[seen], columns[seen]] = cells["raw_value"].to_numpy()[seen]
+    observed[rows, columns] = seen
+    state_actions = names["factor"].to_list().index("state_actions")
+    observed[:, state_actions] = True  # computed from the actions: no action is 0 points
+    types = config.action_types()["action_type"].to_list()
+    shares = (
+        sized.filter(pl.col("full_share").is_not_null())
+        .join(
+            actions.select("iso3", "as_of", "action_id").with_row_index("action"),
+            on=["iso3", "as_of", "action_id"],
         )
-        contributions = db.table(
-            con, "contributions", order_by="as_of, iso3, pillar, position, factor"
-        )
-        action_points = db.table(con, "actions__points", order_by="as_of, iso3, announced_on")
-    finally:
-        con.close()
+        .sort("action")
+    )
+    return formula.Inputs(
+        raw=raw,
+        observed=observed,
+        pillar=np.array([formula.PILLARS.index(p) for p in names["pillar"]]),
+        state_actions=state_actions,
+        exposure_size=names["factor"].to_list().index("exposure_size"),
+        action_row=actions["row"].to_numpy().astype(np.int64),
+        action_type=np.array([types.index(t) for t in actions["action_type"]], dtype=np.int64),
+        action_base=(actions["type_weight"] * actions["status_multiplier"]).to_numpy(),
+        action_decay=actions["decay"].to_numpy(),
+        size_action=shares["action"].to_numpy().astype(np.int64),
+        size_share=shares["full_share"].to_numpy(),
+    )
+
+
+def _score(frames: dict[str, pl.DataFrame], config: ModelConfig) -> ModelRun:
+    keys = frames["country_dates"].select("iso3", "as_of", "country")
+    actions = with_row(frames["actions__points"], keys)
+    model_inputs = inputs(
+        keys, frames["factors__cells"], actions, frames["exposure__sized_actions"], config
+    )
+    params = published_params(config)
+    result = formula.evaluate(model_inputs, params)
+    action_points = actions.with_columns(points=pl.Series(result.action_points[0])).drop("row")
     return ModelRun(
-        scores=scores.select(SCORE_COLUMNS),
-        contributions=contributions.select(CONTRIBUTION_COLUMNS),
+        scores=_scores(keys, result, model_inputs, config),
+        contributions=_contributions(keys, result, model_inputs, frames["factors__cells"], config),
         action_points=action_points,
         config=config,
+        keys=keys,
+        inputs=model_inputs,
+        params=params,
     )
+
+
+def _scores(
+    keys: pl.DataFrame, result: formula.Result, model_inputs: formula.Inputs, config: ModelConfig
+) -> pl.DataFrame:
+    bands = config.bands()
+    score = result.score[0]
+    band = formula.band_index(score, bands["lower_bound"].to_numpy())
+    as_of = keys["as_of"].to_physical().to_numpy()
+    return keys.select(
+        "iso3",
+        "country",
+        "as_of",
+        score=pl.Series(score),
+        band=pl.Series(bands["band"].to_numpy()[band]),
+        rank=pl.Series(formula.ranks(score, as_of), dtype=pl.Int64),
+        exposure=pl.Series(result.pillars[0, :, 0]),
+        engagement=pl.Series(result.pillars[0, :, 1]),
+        vulnerability=pl.Series(result.pillars[0, :, 2]),
+        completeness=pl.Series(formula.completeness(model_inputs.observed)),
+        model_version=pl.lit(config.version),
+    ).sort("as_of", "rank", "iso3")
+
+
+def _contributions(
+    keys: pl.DataFrame,
+    result: formula.Result,
+    model_inputs: formula.Inputs,
+    cells: pl.DataFrame,
+    config: ModelConfig,
+) -> pl.DataFrame:
+    """One row per member, date and factor (an imputed pillar: one row for the pillar), in
+    as-of, iso3, pillar and factor order, built from the arrays by position (no joins)."""
+    names = config.factors()
+    n, f = keys.height, names.height
+    pillars = len(formula.PILLARS)
+    factor_imputed = result.imputed[0][:, model_inputs.pillar]  # (N, F)
+    keep = ~factor_imputed.ravel()
+    imputed = result.imputed[0].ravel()  # (N x P)
+    rows = np.concatenate(
+        [np.repeat(np.arange(n), f)[keep], np.repeat(np.arange(n), pillars)[imputed]]
+    )
+    pillar = np.concatenate(
+        [np.tile(model_inputs.pillar, n)[keep], np.tile(np.arange(pillars), n)[imputed]]
+    )
+    position = np.concatenate(
+        [np.tile(names["position"].to_numpy(), n)[keep], np.full(imputed.sum(), IMPUTED_POSITION)]
+    )
+    column = np.concatenate([np.tile(np.arange(f), n)[keep], np.full(imputed.sum(), f)])
+    # rows in (as_of, iso3) order, then pillar and position; nearly sorted, so a stable sort
+    # of one integer key is quick
+    order = np.argsort((rows * pillars + pillar) * (IMPUTED_POSITION + 1) + position, kind="stable")
+    rows, pillar, column = rows[order], pillar[order], column[order]
+    factor_names = [*names["factor"].to_list(), IMPUTED_FACTOR]
+    labels = [*names["label"].to_list(), IMPUTED_LABEL]
+
+    def values(per_factor: np.ndarray, per_pillar: np.ndarray) -> np.ndarray:
+        merged = np.concatenate([per_factor.ravel()[keep], per_pillar.ravel()[imputed]])
+        return merged[order]
+
+    empty = np.zeros((n, pillars))
+    frame = pl.DataFrame(
+        {
+            "iso3": keys["iso3"].gather(rows),
+            "as_of": keys["as_of"].gather(rows),
+            "pillar": pl.Series(formula.PILLARS).gather(pillar),
+            "factor": pl.Series(factor_names).gather(column),
+            "label": pl.Series(labels).gather(column),
+            "raw_value": values(result.raw[0], np.full((n, pillars), np.nan)),
+            "scaled_value": values(result.scaled[0], result.pillars[0]),
+            "weight": values(result.effective_weight[0], np.ones((n, pillars))),
+            "points": values(result.points[0], result.imputed_points[0]),
+            "observed": values(model_inputs.observed, empty.astype(bool)),
+        }
+    ).with_columns(pl.col("raw_value", "scaled_value").fill_nan(None))
+    return frame.with_columns(**_lineage(cells, rows, column, n, f))
+
+
+def _lineage(
+    cells: pl.DataFrame, rows: np.ndarray, column: np.ndarray, n: int, f: int
+) -> dict[str, pl.Series]:
+    """evidence_ids and source_ids for each contribution row; empty lists without lineage or
+    for an imputed pillar (column f)."""
+    kind = pl.List(pl.String)
+    if "evidence_ids" not in cells.columns:
+        empty = pl.Series([[]], dtype=kind).new_from_index(0, rows.size)
+        return {"evidence_ids": empty, "source_ids": empty}
+    if cells.height != n * f:
+        raise ValueError(f"expected {n * f} factor cells, got {cells.height}")
+    # cells are sorted by (row, column): cell row * f + column; the imputed column points past
+    index = np.where(column < f, rows * f + np.minimum(column, f - 1), n * f)
+    padded = {
+        name: pl.concat([cells[name].cast(kind), pl.Series([[]], dtype=kind)])
+        for name in ("evidence_ids", "source_ids")
+    }
+    return {name: series.gather(index) for name, series in padded.items()}

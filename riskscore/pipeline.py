@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from riskscore.config import load as load_config
 from riskscore.schemas import TABLES
 from riskscore.validate import PackageReport, validate_package, write_failures
 
-FREQUENCIES = {"month": 1, "quarter": 3, "year": 12}
+FREQUENCIES = {"day": 0, "month": 1, "quarter": 3, "year": 12}
 HISTORY_START = dt.date(2015, 1, 1)
 
 
@@ -89,7 +90,9 @@ def _cached_tables(path: Path, digest: str) -> dict[str, pl.DataFrame] | None:
 
 
 def period_ends(start: dt.date, end: dt.date, freq: str = "quarter") -> list[dt.date]:
-    """Month, quarter or year ends from `start` to `end` inclusive."""
+    """Every day, or month, quarter or year ends, from `start` to `end` inclusive."""
+    if freq == "day":
+        return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
     step = FREQUENCIES[freq]
     dates = []
     year, month = start.year, start.month
@@ -153,9 +156,12 @@ def history(
     datasets: Path = settings.DATASETS_DIR,
     config: ModelConfig | None = None,
 ) -> pl.DataFrame:
-    """Scores for every period end from start to end (default today)."""
-    run, _ = run_model(period_ends(start, end or dt.date.today(), freq), datasets, config)
-    return run.scores
+    """Scores for every period end (or day) from start to end (default today)."""
+    package = load_package(datasets)
+    dates = period_ends(start, end or dt.date.today(), freq)
+    with model.Engine(package.tables, config) as engine:
+        runs = engine.batches(dates, lineage=freq != "day")
+        return pl.concat(run.scores for run in runs)
 
 
 def write_scores(run: model.ModelRun, package: Package, out: Path, as_of: dt.date) -> list[Path]:
@@ -168,14 +174,26 @@ def write_scores(run: model.ModelRun, package: Package, out: Path, as_of: dt.dat
 
 
 def write_history(
-    run: model.ModelRun, package: Package, out: Path, start: dt.date, end: dt.date, freq: str
-) -> list[Path]:
-    """out/history.parquet (scores) and out/history_contributions.parquet."""
-    meta = metadata(package, run.config, start=start.isoformat(), end=end.isoformat(), freq=freq)
-    return [
-        export.write_parquet(run.scores, out / "history.parquet", meta),
-        export.write_parquet(run.contributions, out / "history_contributions.parquet", meta),
-    ]
+    runs: Iterable[model.ModelRun],
+    package: Package,
+    config: ModelConfig,
+    out: Path,
+    start: dt.date,
+    end: dt.date,
+    freq: str,
+) -> tuple[list[Path], int]:
+    """out/history.parquet (scores) and out/history_contributions.parquet, streamed batch by
+    batch; returns the paths and the number of member-dates written."""
+    meta = metadata(package, config, start=start.isoformat(), end=end.isoformat(), freq=freq)
+    scores_path, parts_path = out / "history.parquet", out / "history_contributions.parquet"
+    with (
+        export.ParquetStream(scores_path, meta) as scores,
+        export.ParquetStream(parts_path, meta) as parts,
+    ):
+        for run in runs:
+            scores.write(run.scores)
+            parts.write(run.contributions)
+    return [scores_path, parts_path], scores.rows
 
 
 def record_rejections(report: PackageReport, out: Path) -> Path:

@@ -11,6 +11,10 @@ DATASETS_DIR = Path("datasets")  # relative to the working directory, like make'
 OUT_DIR = Path("out")
 SHARED_DIR = Path("../shared")
 
+# Natural Earth country shapes for the report's world map, built by riskscore.ingest.world_shapes
+# and shipped inside the package so that the report needs nothing outside it.
+WORLD_SHAPES_FILE = PACKAGE_DIR / "report" / "world_shapes.json"
+
 
 def sql_dir() -> Path:
     """The layered SQL files: the repo's sql/ in a checkout, the packaged copy in a wheel."""

@@ -1,9 +1,7 @@
 """How much the scores and ranks depend on the modelling choices: vectorised Monte Carlo.
 
-The model's arithmetic is re-implemented in numpy on one date's run (factor raw values and
-observed flags from the contributions, crypto actions from action_points), so thousands of
-alternative models run in seconds. With no perturbation it reproduces the SQL scores exactly
-(tested to 1e-9). Choices perturbed, each drawn independently per draw:
+The alternative models are the published model (riskscore.formula, the one definition of the
+score) evaluated with other parameters, drawn independently per draw:
 
 - factor_weights: each factor's weight x U(0.75, 1.25);
 - aggregation: base, engagement and vulnerability coefficients x U(0.75, 1.25), renormalised to 1;
@@ -21,8 +19,7 @@ plus one matrix per choice that takes that choice from B and the rest from A: N 
 First-order index S_i = mean(f_B (f_ABi - f_A)) / Var f (Saltelli 2010), total index
 ST_i = mean((f_A - f_ABi)^2) / 2 / Var f (Jansen). Per country on its rank and its score; the
 overall index pools every country (sum of partial variances over sum of variances). Percentiles
-come from the N draws of A. A rank is 1 + members scoring strictly higher, so tied (zero) scores
-share a rank instead of the published alphabetical order, kept as published_rank.
+come from the N draws of A. Ranks are the published rule (formula.ranks: ties share a rank).
 """
 
 from __future__ import annotations
@@ -36,8 +33,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from riskscore import export, pipeline
-from riskscore.config import PILLARS, ModelConfig
+from riskscore import export, formula, pipeline
+from riskscore.config import ModelConfig
 from riskscore.model import ModelRun
 
 DRAWS = 1000
@@ -47,10 +44,6 @@ WEIGHT_SPREAD = 0.25
 AGGREGATION_SPREAD = 0.25
 CAP_SPREAD = 0.25
 HALF_LIFE_SPREAD = 0.50
-LOG_CURVATURE = 9.0  # concave alternative: 10 log(1 + 9x) / log(10), 0 -> 0 and 1 -> 10
-WORST_CASE = 10.0
-IMPUTATIONS = ("reweight", "zero", "worst")
-TRANSFORMS = ("linear", "log")
 CHOICES = ("factor_weights", "aggregation", "normalisation", "imputation", "half_lives")
 PERCENTILES = (5, 50, 95)
 OUTPUT_COLUMNS = [
@@ -61,163 +54,82 @@ OUTPUT_COLUMNS = [
 
 @dataclass(frozen=True)
 class Inputs:
-    """One date's model as arrays: N members (iso3 order), F factors, A actions, T types."""
+    """One date's model: the members (iso3 order), the formula's arrays for them, and the rows
+    whose score can move at all (the others have no exposure under any choice: score 0)."""
 
     iso3: np.ndarray  # (N,)
-    raw: np.ndarray  # (N, F), NaN where not observed
-    observed: np.ndarray  # (N, F) bool
-    pillar: np.ndarray  # (F,) index into PILLARS
-    weight: np.ndarray  # (F,)
-    lo: np.ndarray  # (F,)
-    hi: np.ndarray  # (F,)
-    missing_value: np.ndarray  # (P,)
-    coefficient: np.ndarray  # (P,) base, engagement, vulnerability
-    state_actions: int  # column of the factor recomputed from the actions
-    active: np.ndarray  # (N,) bool: has a crypto action; every other member scores 0 (the gate)
-    action_member: np.ndarray  # (A,) index into the active members
-    action_type: np.ndarray  # (A,) index into the half-lives
-    action_base: np.ndarray  # (A,) type weight x status multiplier
-    action_age: np.ndarray  # (A,) months
-    half_life: np.ndarray  # (T,) months
+    model: formula.Inputs  # the rows that can score
+    can_score: np.ndarray  # (N,) bool
+    published: formula.Params
 
 
 def inputs(run: ModelRun, as_of: dt.date) -> Inputs:
-    """Arrays for `as_of` from a model run that scored that date."""
-    factors = run.config.factors()
-    pillars = run.config.pillars()
-    scores = run.scores.filter(pl.col("as_of") == as_of).sort("iso3")
-    if scores.is_empty():
+    """The members scored on `as_of` by `run`, in iso3 order."""
+    on_day = run.keys.with_row_index("row").filter(pl.col("as_of") == as_of).sort("iso3")
+    if on_day.is_empty():
         raise ValueError(f"the run did not score {as_of}")
-    iso3 = scores["iso3"].to_numpy()
-    grid = pl.DataFrame({"iso3": iso3, "member": range(iso3.size)}).join(
-        factors.select("factor", column=pl.int_range(pl.len())), how="cross"
-    )
-    on_day = run.contributions.filter(pl.col("as_of") == as_of)
-    values = grid.join(
-        on_day.select("iso3", "factor", "raw_value", "observed"), on=["iso3", "factor"], how="left"
-    ).sort("member", "column")  # the reshape below needs member-major, config factor order
-    shape = (iso3.size, factors.height)
-    observed = values["observed"].fill_null(False).to_numpy().reshape(shape)
-    raw = values["raw_value"].fill_null(np.nan).to_numpy().reshape(shape)
-    raw = np.where(observed, raw, np.nan)
-    actions = run.action_points.filter(pl.col("as_of") == as_of)
-    types = sorted(set(actions["action_type"]))
-    half_life = dict(zip(actions["action_type"], actions["half_life_months"], strict=True))
-    active = np.isin(iso3, actions["iso3"].to_numpy())
-    position = {code: i for i, code in enumerate(iso3[active])}
+    rows = on_day["row"].to_numpy()
+    day = run.inputs.subset(rows)
+    can_score = formula.can_score(day)
     return Inputs(
-        iso3=iso3,
-        raw=raw,
-        observed=observed,
-        pillar=np.array([PILLARS.index(p) for p in factors["pillar"]]),
-        weight=factors["weight"].to_numpy(),
-        lo=factors["lo"].to_numpy(),
-        hi=factors["hi"].to_numpy(),
-        missing_value=pillars["missing_value"].to_numpy(),
-        coefficient=pillars["coefficient"].to_numpy(),
-        state_actions=factors["factor"].to_list().index("state_actions"),
-        active=active,
-        action_member=np.array([position[c] for c in actions["iso3"]], dtype=int),
-        action_type=np.array([types.index(t) for t in actions["action_type"]], dtype=int),
-        action_base=(actions["type_weight"] * actions["status_multiplier"]).to_numpy(),
-        action_age=actions["age_months"].to_numpy(),
-        half_life=np.array([half_life[t] for t in types], dtype=float),
+        iso3=on_day["iso3"].to_numpy(),
+        model=day.subset(np.flatnonzero(can_score)),
+        can_score=can_score,
+        published=run.params,
     )
 
 
-def published(model_inputs: Inputs, draws: int = 1) -> dict[str, np.ndarray]:
-    """The published model's choices, repeated `draws` times (no perturbation)."""
-    f, t = model_inputs.weight.size, model_inputs.half_life.size
-    return {
-        "weights": np.ones((draws, f)),
-        "aggregation": np.tile(model_inputs.coefficient, (draws, 1)),
-        "caps": np.ones((draws, f)),
-        "transform": np.zeros(draws, dtype=int),
-        "imputation": np.zeros(draws, dtype=int),
-        "half_lives": np.ones((draws, t)),
-    }
+def published(model_inputs: Inputs, draws: int = 1) -> formula.Params:
+    """The published model's parameters, repeated `draws` times (no perturbation)."""
+    return model_inputs.published.take(np.zeros(draws, dtype=int))
 
 
-def sample(model_inputs: Inputs, draws: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+def sample(model_inputs: Inputs, draws: int, rng: np.random.Generator) -> formula.Params:
     """`draws` independent alternative models (see the module docstring for the ranges)."""
-    f, t = model_inputs.weight.size, model_inputs.half_life.size
-    aggregation = model_inputs.coefficient * rng.uniform(
-        1 - AGGREGATION_SPREAD, 1 + AGGREGATION_SPREAD, (draws, model_inputs.coefficient.size)
+    base = published(model_inputs, draws)
+    f, t = base.weight.shape[1], base.half_life_multiplier.shape[1]
+    aggregation = base.coefficient * rng.uniform(
+        1 - AGGREGATION_SPREAD, 1 + AGGREGATION_SPREAD, base.coefficient.shape
     )
-    return {
-        "weights": rng.uniform(1 - WEIGHT_SPREAD, 1 + WEIGHT_SPREAD, (draws, f)),
-        "aggregation": aggregation / aggregation.sum(axis=1, keepdims=True),
-        "caps": rng.uniform(1 - CAP_SPREAD, 1 + CAP_SPREAD, (draws, f)),
-        "transform": rng.integers(0, len(TRANSFORMS), draws),
-        "imputation": rng.integers(0, len(IMPUTATIONS), draws),
-        "half_lives": rng.uniform(1 - HALF_LIFE_SPREAD, 1 + HALF_LIFE_SPREAD, (draws, t)),
-    }
+    span = (base.hi - base.lo) * rng.uniform(1 - CAP_SPREAD, 1 + CAP_SPREAD, (draws, f))
+    return formula.Params(
+        weight=base.weight * rng.uniform(1 - WEIGHT_SPREAD, 1 + WEIGHT_SPREAD, (draws, f)),
+        lo=base.lo,
+        hi=base.lo + span,
+        transform=rng.integers(0, len(formula.TRANSFORMS), draws),
+        imputation=rng.integers(0, len(formula.IMPUTATIONS), draws),
+        missing_value=base.missing_value,
+        coefficient=aggregation / aggregation.sum(axis=1, keepdims=True),
+        half_life_multiplier=rng.uniform(1 - HALF_LIFE_SPREAD, 1 + HALF_LIFE_SPREAD, (draws, t)),
+    )
 
 
-# which sampled arrays make up each modelling choice (the groups of the sensitivity design)
+# which parameters make up each modelling choice (the groups of the sensitivity design)
 CHOICE_PARAMETERS = {
-    "factor_weights": ("weights",),
-    "aggregation": ("aggregation",),
-    "normalisation": ("caps", "transform"),
+    "factor_weights": ("weight",),
+    "aggregation": ("coefficient",),
+    "normalisation": ("hi", "transform"),
     "imputation": ("imputation",),
-    "half_lives": ("half_lives",),
+    "half_lives": ("half_life_multiplier",),
 }
 
 
-def scores(model_inputs: Inputs, params: dict[str, np.ndarray]) -> np.ndarray:
-    """(draws, members) scores of the alternative models described by `params`.
-
-    A member without any crypto action has no exposure under every choice here (no actions, and
-    a size of 0 observed), so it scores 0 and only the others are computed.
-    """
-    m = model_inputs
-    draws = params["weights"].shape[0]
-    observed = m.observed[m.active]
-    # state_actions: sum of weight x status x 0.5^(age / half-life) over each member's actions
-    half_life = m.half_life[m.action_type] * params["half_lives"][:, m.action_type]
-    points = m.action_base * np.power(0.5, m.action_age / half_life)  # (D, A)
-    net = points @ (m.action_member[:, None] == np.arange(observed.shape[0]))  # (D, n)
-    raw = np.broadcast_to(np.where(observed, m.raw[m.active], m.lo), (draws, *observed.shape))
-    raw = raw.copy()
-    raw[:, :, m.state_actions] = net
-    # scaling between (possibly moved) caps, linear or concave
-    span = (m.hi - m.lo) * params["caps"]  # (D, F)
-    scaled = np.clip((raw - m.lo) / span[:, None, :], 0.0, 1.0)
-    concave = params["transform"] == TRANSFORMS.index("log")
-    scaled[concave] = np.log1p(LOG_CURVATURE * scaled[concave]) / np.log1p(LOG_CURVATURE)
-    scaled *= 10.0
-    # missing factors: dropped (re-weight) or filled with 0 or the worst case
-    mode = params["imputation"][:, None, None]
-    fill = np.where(mode == IMPUTATIONS.index("worst"), WORST_CASE, 0.0)
-    counted = observed | (mode != IMPUTATIONS.index("reweight"))
-    scaled = np.where(observed, scaled, fill)
-    weight = params["weights"][:, None, :] * m.weight * counted  # (D, n, F)
-    membership = np.eye(len(PILLARS))[m.pillar]  # (F, P)
-    numerator = (weight * scaled) @ membership
-    denominator = weight @ membership
-    pillar = np.where(
-        denominator > 0, numerator / np.where(denominator > 0, denominator, 1.0), m.missing_value
-    )
-    # score = 100 (E/10) (base + engagement L/10 + vulnerability V/10)
-    terms = np.concatenate([np.ones_like(pillar[..., :1]), pillar[..., 1:] / 10.0], axis=2)
-    multiplier = (params["aggregation"][:, None, :] * terms).sum(axis=2)
-    out = np.zeros((draws, m.iso3.size))
-    out[:, m.active] = 100.0 * (pillar[..., 0] / 10.0) * multiplier
+def scores(model_inputs: Inputs, params: formula.Params) -> np.ndarray:
+    """(draws, members) scores of the alternative models described by `params`."""
+    out = np.zeros((params.draws, model_inputs.iso3.size))
+    out[:, model_inputs.can_score] = formula.scores(model_inputs.model, params)
     return out
 
 
 def ranks(score: np.ndarray) -> np.ndarray:
-    """Rank per draw, 1 + members scoring strictly higher: tied members (in practice the many
-    zero scores) share the best rank of the tie, so alphabetical order never shows as spread."""
-    order = np.argsort(-score, axis=1, kind="stable")
-    ranked = np.take_along_axis(score, order, axis=1)
-    position = np.arange(score.shape[1])
-    starts_tie = np.ones(score.shape, dtype=bool)
-    starts_tie[:, 1:] = ranked[:, 1:] != ranked[:, :-1]
-    first = np.maximum.accumulate(np.where(starts_tie, position, 0), axis=1)
-    out = np.empty(score.shape, dtype=int)
-    np.put_along_axis(out, order, first + 1, axis=1)
-    return out
+    """Rank per draw with the published rule (ties share the best rank)."""
+    return formula.ranks(score)
+
+
+def _swap(a: formula.Params, b: formula.Params, names: tuple[str, ...]) -> formula.Params:
+    return formula.Params(
+        **{k: getattr(b if k in names else a, k) for k in formula.Params.__dataclass_fields__}
+    )
 
 
 @dataclass(frozen=True)
@@ -299,10 +211,7 @@ def simulate(
         f_a, f_b = scores(model_inputs, a), scores(model_inputs, b)
         f_ab = {}
         for choice in CHOICES:
-            swapped = set(CHOICE_PARAMETERS[choice])
-            f_ab[choice] = scores(
-                model_inputs, {k: b[k] if k in swapped else v for k, v in a.items()}
-            )
+            f_ab[choice] = scores(model_inputs, _swap(a, b, CHOICE_PARAMETERS[choice]))
         score_sums.add(f_a, f_b, f_ab)
         rank_sums.add(ranks(f_a), ranks(f_b), {c: ranks(v) for c, v in f_ab.items()})
         kept_scores.append(f_a)

@@ -63,9 +63,16 @@ def test_scores_bands_and_completeness_are_consistent(real_history) -> None:
     for band, lower in bands.iter_rows():
         in_band = scores.filter(pl.col("band") == band)
         assert in_band.is_empty() or in_band["score"].min() >= lower
-    ranks = scores.group_by("as_of").agg(pl.col("rank").sort())
-    for row in ranks.iter_rows(named=True):
-        assert row["rank"] == list(range(1, len(row["rank"]) + 1))
+    # rank = 1 + members scoring strictly higher on the date: ties share the best rank
+    higher = (
+        scores.join(scores.select("as_of", other="score"), on="as_of")
+        .group_by("iso3", "as_of")
+        .agg(expected=1 + (pl.col("other") > pl.col("score")).sum())
+    )
+    checked = scores.join(higher, on=["iso3", "as_of"])
+    assert (checked["rank"] == checked["expected"]).all()
+    zeros = checked.filter(pl.col("score") == 0).group_by("as_of").agg(pl.col("rank").n_unique())
+    assert (zeros["rank"] == 1).all()
 
 
 def test_every_member_is_scored_on_every_date(real_history, real_package) -> None:

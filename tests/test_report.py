@@ -59,7 +59,8 @@ def test_index_ranks_every_member_with_band_change_and_interval(report_out: Path
     change = f"{now['score'] - before['score']:+.1f}"
     assert "Pakistan" in pak and f"{now['score']:.1f}" in pak and change in pak
     assert "not computed" in pak
-    assert html.index("El Salvador") < html.index("Pakistan")  # rank order
+    table = html[html.index('<table class="ranked"') :]  # the map's titles come before it
+    assert table.index("El Salvador") < table.index("Pakistan")  # rank order
     assert "How the score works" in html and "What the score means" in html
     assert html.count("<svg") >= 1
 
@@ -142,10 +143,16 @@ def test_text_from_the_data_is_escaped(tmp_path: Path, shipped_copy: Path) -> No
 
 
 def test_pages_load_nothing_from_the_network(report_out: Path) -> None:
-    for path in (report_out / "report").rglob("*.html"):
+    pages = sorted((report_out / "report").rglob("*.html"))
+    drawings = sorted((report_out / "report").rglob("*.svg"))
+    assert drawings, "map.svg not written"
+    for path in pages + drawings:
         html = _text(path)
-        assert not re.search(r"<(script|link|iframe|img)\b", html), path
+        assert not re.search(r"<(script|link|iframe|img|image|use|foreignObject)\b", html), path
         assert not re.search(r"(src=|@import|url\()", html), path
+    for path in drawings:  # the map's links are its own pages, never another site
+        hrefs = re.findall(r'href="([^"]*)"', _text(path))
+        assert hrefs and all(re.fullmatch(r"country/[A-Z]{3}\.html", h) for h in hrefs), path
 
 
 def test_report_refuses_a_country_that_is_not_a_member(tmp_path: Path, real_package) -> None:
@@ -200,11 +207,14 @@ FLAGS = [
 ]
 
 
-def _chromium(page: Path, action: str, tmp: Path) -> subprocess.CompletedProcess:
+def _chromium(
+    page: Path, action: str, tmp: Path, window: tuple[int, int] = (1280, 2000)
+) -> subprocess.CompletedProcess:
     if CHROMIUM is None:
         pytest.skip("chromium is not on PATH")
     profile = tmp / f"profile-{action.strip('-').split('=')[0]}-{page.stem}"
-    args = [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", "--window-size=1280,2000", action]
+    size = f"--window-size={window[0]},{window[1]}"
+    args = [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", size, action]
     return subprocess.run(
         [*args, page.resolve().as_uri()], capture_output=True, text=True, timeout=120, check=False
     )

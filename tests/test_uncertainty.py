@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from riskscore import export
+from riskscore import export, formula
 from riskscore import uncertainty as mc
 from riskscore.cli import app
 
@@ -19,70 +19,29 @@ runner = CliRunner()
 TOLERANCE = 1e-9
 
 
-def test_published_choices_reproduce_the_sql_scores_for_every_member(real_history) -> None:
+def test_published_choices_reproduce_the_published_scores_for_every_member(real_history) -> None:
     for day in real_history.scores["as_of"].unique().sort():
         inputs = mc.inputs(real_history, day)
         drawn = mc.scores(inputs, mc.published(inputs))[0]
-        sql = real_history.scores.filter(pl.col("as_of") == day).sort("iso3")
-        assert inputs.iso3.tolist() == sql["iso3"].to_list()
-        np.testing.assert_allclose(drawn, sql["score"].to_numpy(), rtol=0, atol=TOLERANCE)
-        ranks = sql["score"].rank("min", descending=True).cast(pl.Int64).to_numpy()
-        assert (mc.ranks(drawn[None, :])[0] == ranks).all()
+        published = real_history.scores.filter(pl.col("as_of") == day).sort("iso3")
+        assert inputs.iso3.tolist() == published["iso3"].to_list()
+        np.testing.assert_allclose(drawn, published["score"].to_numpy(), rtol=0, atol=TOLERANCE)
+        assert (mc.ranks(drawn[None, :])[0] == published["rank"].to_numpy()).all()
 
 
 def test_sampled_choices_stay_within_their_ranges(real_history) -> None:
     inputs = mc.inputs(real_history, dt.date(2025, 6, 30))
     params = mc.sample(inputs, 500, np.random.default_rng(0))
-    assert params["weights"].min() >= 1 - mc.WEIGHT_SPREAD
-    assert params["weights"].max() <= 1 + mc.WEIGHT_SPREAD
-    np.testing.assert_allclose(params["aggregation"].sum(axis=1), 1.0)
-    assert params["half_lives"].min() >= 1 - mc.HALF_LIFE_SPREAD
-    assert params["half_lives"].max() <= 1 + mc.HALF_LIFE_SPREAD
-    assert set(params["imputation"]) == set(range(len(mc.IMPUTATIONS)))
-    assert set(params["transform"]) == set(range(len(mc.TRANSFORMS)))
-
-
-def _toy_inputs(vulnerability_observed: bool = False) -> mc.Inputs:
-    """One member: state_actions from one action worth 5 points, exposure_size 10, one
-    engagement factor at 4, vulnerability 6 and a second vulnerability factor (missing)."""
-    return mc.Inputs(
-        iso3=np.array(["AAA"]),
-        raw=np.array([[np.nan, 10.0, 4.0, 6.0, 2.0 if vulnerability_observed else np.nan]]),
-        observed=np.array([[True, True, True, True, vulnerability_observed]]),
-        pillar=np.array([0, 0, 1, 2, 2]),
-        weight=np.array([0.6, 0.4, 1.0, 1.0, 1.0]),
-        lo=np.zeros(5),
-        hi=np.full(5, 10.0),
-        missing_value=np.array([0.0, 0.0, 5.0]),
-        coefficient=np.array([0.40, 0.45, 0.15]),
-        state_actions=0,
-        active=np.array([True]),
-        action_member=np.array([0]),
-        action_type=np.array([0]),
-        action_base=np.array([5.0]),
-        action_age=np.array([0.0]),
-        half_life=np.array([12.0]),
-    )
-
-
-@pytest.mark.parametrize(("choice", "vulnerability"), [("reweight", 6), ("zero", 3), ("worst", 8)])
-def test_imputation_choices_drop_or_fill_a_missing_factor(choice, vulnerability) -> None:
-    inputs = _toy_inputs()
-    params = mc.published(inputs)
-    params["imputation"][:] = mc.IMPUTATIONS.index(choice)
-    exposure = (0.6 * 5 + 0.4 * 10) / 1.0  # 7
-    expected = 100 * exposure / 10 * (0.40 + 0.45 * 4 / 10 + 0.15 * vulnerability / 10)
-    assert mc.scores(inputs, params)[0, 0] == pytest.approx(expected, abs=TOLERANCE)
-
-
-def test_half_lives_recompute_the_state_actions_points() -> None:
-    inputs = _toy_inputs()
-    aged = mc.Inputs(**{**inputs.__dict__, "action_age": np.array([12.0])})  # one half-life
-    params = mc.published(aged)
-    params["half_lives"][:] = 2.0  # half-life 24 months: 5 x 0.5^(12/24)
-    exposure = (0.6 * 5 * 0.5**0.5 + 0.4 * 10) / 1.0
-    expected = 100 * exposure / 10 * (0.40 + 0.45 * 0.4 + 0.15 * 0.6)
-    assert mc.scores(aged, params)[0, 0] == pytest.approx(expected, abs=TOLERANCE)
+    ratio = params.weight / inputs.published.weight
+    assert ratio.min() >= 1 - mc.WEIGHT_SPREAD and ratio.max() <= 1 + mc.WEIGHT_SPREAD
+    np.testing.assert_allclose(params.coefficient.sum(axis=1), 1.0)
+    span = (params.hi - params.lo) / (inputs.published.hi - inputs.published.lo)
+    assert span.min() >= 1 - mc.CAP_SPREAD and span.max() <= 1 + mc.CAP_SPREAD
+    multiplier = params.half_life_multiplier
+    assert multiplier.min() >= 1 - mc.HALF_LIFE_SPREAD
+    assert multiplier.max() <= 1 + mc.HALF_LIFE_SPREAD
+    assert set(params.imputation) == set(range(len(formula.IMPUTATIONS)))
+    assert set(params.transform) == set(range(len(formula.TRANSFORMS)))
 
 
 def test_saltelli_indices_recover_known_variance_shares() -> None:
@@ -111,7 +70,7 @@ def test_simulation_is_reproducible_and_members_without_actions_stay_at_zero(rea
     again = mc.simulate(real_history, day, draws=30, seed=5)
     assert first.members.equals(again.members) and first.sensitivity.equals(again.sensitivity)
     inputs = mc.inputs(real_history, day)
-    inactive = set(inputs.iso3[~inputs.active])
+    inactive = set(inputs.iso3[~inputs.can_score])
     quiet = first.members.filter(pl.col("iso3").is_in(list(inactive)))
     assert quiet.height == len(inactive) and (quiet["score_p95"] == 0).all()
     members = first.members

@@ -18,22 +18,28 @@ def ingest(
     out: Annotated[
         Path, typer.Option(help="Where to write the tidy CSV tables")
     ] = common.DATASETS_DEFAULT,
+    shapes: Annotated[
+        Path, typer.Option(help="Where to write the report's world map shapes (TopoJSON)")
+    ] = settings.WORLD_SHAPES_FILE,
 ) -> None:
-    """Rebuild the data package (datasets/*.csv) from the raw public extracts."""
+    """Rebuild the data package (datasets/*.csv) and the map shapes from the raw extracts."""
     from riskscore import datapackage
-    from riskscore.ingest import build_all, write_all
+    from riskscore.ingest import build_all, world_shapes, write_all
     from riskscore.ingest.common import IngestError
 
     try:
         tables = build_all(
             shared, settings.curated_dir(out), progress=lambda m: typer.echo(f"ingest: {m}")
         )
+        typer.echo("ingest: world_shapes")
+        shapes_text = world_shapes.build(shared)
     except IngestError as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(1) from None
     for path in write_all(tables, out):
         typer.echo(f"wrote {path}")
     typer.echo(f"wrote {datapackage.write(out)}")
+    typer.echo(f"wrote {world_shapes.write(shapes_text, shapes)}")
 
 
 def validate(

@@ -48,28 +48,41 @@ def score(
 def history(
     start: Annotated[str, typer.Option(help="First date")] = "2015-01-01",
     end: Annotated[str | None, typer.Option(help="Last date (default today)")] = None,
-    freq: Annotated[str, typer.Option(help="month, quarter or year")] = "quarter",
+    freq: Annotated[str, typer.Option(help="day, month, quarter or year")] = "quarter",
     datasets: common.DatasetsOption = common.DATASETS_DEFAULT,
     out: common.OutOption = common.OUT_DEFAULT,
 ) -> None:
-    """Score every member at every period end: out/history.parquet (+ contributions)."""
-    from riskscore import pipeline
+    """Score every member on every day or period end: out/history.parquet (+ contributions).
+
+    A daily panel carries no evidence or source lists in its contributions (run `explain` or
+    `score --as-of` for the rows behind one day); the other frequencies carry them."""
+    from rich.progress import Progress
+
+    from riskscore import model, pipeline
 
     if freq not in pipeline.FREQUENCIES:
-        typer.echo(f"error: --freq must be one of {', '.join(pipeline.FREQUENCIES)}", err=True)
-        raise typer.Exit(2)
+        common.fail(f"--freq must be one of {', '.join(pipeline.FREQUENCIES)}, got {freq!r}", 2)
     first = common.parse_date(start, "--start")
     last = common.parse_date(end, "--end") or dt.date.today()
     dates = pipeline.period_ends(first, last, freq)
     if not dates:
-        typer.echo(f"error: no {freq} end between {first} and {last}", err=True)
-        raise typer.Exit(2)
+        common.fail(f"no {freq} end between {first} and {last}", 2)
     package = common.load_package(datasets, out)
-    run, _ = pipeline.run_model(dates, package=package)
-    for path in pipeline.write_history(run, package, out, first, last, freq):
+    with (
+        model.Engine(package.tables) as engine,
+        Progress(transient=True) as bar,
+    ):
+        task = bar.add_task(f"scoring {len(dates)} dates", total=len(dates))
+        runs = engine.batches(
+            dates,
+            lineage=freq != "day",
+            progress=lambda done, _: bar.update(task, completed=done),
+        )
+        paths, rows = pipeline.write_history(runs, package, engine.config, out, first, last, freq)
+    for path in paths:
         typer.echo(f"wrote {path}")
     common.refresh_database(out, package)
-    typer.echo(f"{len(dates)} dates x {run.scores['iso3'].n_unique()} members scored")
+    typer.echo(f"{len(dates)} dates, {rows} member-dates scored")
 
 
 def explain(

@@ -28,7 +28,8 @@ class ModelConfig:
         return self.raw["model"]["version"]
 
     def factors(self) -> pl.DataFrame:
-        """One row per factor: pillar, factor, label, weight, lo, hi, position."""
+        """One row per factor, in the model's column order: pillar, factor, label, weight, lo,
+        hi, position (within the pillar), column_index (over all factors)."""
         rows = []
         for pillar in PILLARS:
             for position, (name, spec) in enumerate(self.raw["pillars"][pillar]["factors"].items()):
@@ -41,6 +42,7 @@ class ModelConfig:
                         "lo": float(spec["lo"]),
                         "hi": float(spec["hi"]),
                         "position": position,
+                        "column_index": len(rows),
                     }
                 )
         return pl.DataFrame(rows)
@@ -91,7 +93,10 @@ class ModelConfig:
     def scalars(self) -> pl.DataFrame:
         """Single-valued parameters as one wide row, named section_key."""
         row = {}
-        for section in ("model", "aggregation", "exposure_size", "engagement", "publication_lag"):
+        for section in (
+            "model", "aggregation", "exposure_size", "engagement", "publication_lag",
+            "freshness", "crisis",
+        ):  # fmt: skip
             for key, value in self.raw[section].items():
                 if isinstance(value, int | float) and not isinstance(value, bool):
                     row[f"{section}_{key}"] = float(value)

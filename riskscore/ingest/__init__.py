@@ -4,6 +4,9 @@ One module per source. Each exposes ``build(ctx) -> dict[str, polars.DataFrame]`
 rows for one or more tables (several modules may feed the same table, e.g. macro comes from
 WEO and WDI). Modules run in the order below, so a later one can read ``ctx.tables`` of an
 earlier one (responses need arrangements to tell program from surveillance).
+
+`world_shapes` is apart: it writes no table but the country shapes the report's world map
+ships with (`settings.WORLD_SHAPES_FILE`); `riskscore ingest` runs it after the tables.
 """
 
 from __future__ import annotations

@@ -1,6 +1,8 @@
 """The reports analysts read: a static HTML site and a Markdown brief, built from out/.
 
-    out/report/index.html         ranked members, the riskiest countries' history, the method
+    out/report/index.html         world map of the bands (and of the pillars), ranked members,
+                                  the riskiest countries' history, the method
+    out/report/map.svg            the world map of the bands, on its own
     out/report/country/ISO3.html  one page per member: history, timeline, factors, sources
     out/report/summary.md         one-page brief: top bands, top movers, new actions
 
@@ -19,7 +21,7 @@ from riskscore import diff, export, pipeline, settings
 from riskscore.config import ModelConfig
 from riskscore.config import load as load_config
 from riskscore.report import inputs as report_inputs
-from riskscore.report import pages, summary, tables
+from riskscore.report import maps, pages, summary, tables
 
 __all__ = ["ReportFiles", "build_report"]
 
@@ -31,6 +33,7 @@ class ReportFiles:
     directory: Path
     index: Path
     summary: Path
+    map: Path
     countries: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -67,9 +70,13 @@ def build_report(
         raise KeyError(f"not scored IMF member(s) on {as_of}: {', '.join(unknown)}")
 
     target = out / "report"
-    files = ReportFiles(target, target / "index.html", target / "summary.md", notes=data.notes)
+    files = ReportFiles(
+        target, target / "index.html", target / "summary.md", target / "map.svg", notes=data.notes
+    )
     model_card = (out / "model_card.md").exists()
-    export.write_text(files.index, pages.index_page(data, change, model_card))
+    world = maps.score_map(data)
+    export.write_text(files.map, f'<?xml version="1.0" encoding="UTF-8"?>\n{world}\n')
+    export.write_text(files.index, pages.index_page(data, change, model_card, world))
     export.write_text(files.summary, summary.build(data, change, evidence))
 
     sources = tables.source_index(data.tables["sources"])

@@ -7,6 +7,7 @@ only where no file existed (a report never overwrites another date's scores).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,8 @@ class ReportInputs:
     config: ModelConfig
     provenance: dict[str, str]
     notes: list[str]  # what was reused, computed or written, for the command to print
+    # the last day the data package covers, when the scores' metadata records it (else None)
+    data_through: str | None = None
 
 
 def previous_quarter_end(day: dt.date) -> dt.date | None:
@@ -84,14 +87,16 @@ def load(out: Path, as_of: dt.date, package: pipeline.Package, config: ModelConf
     dates = sorted({as_of, *([] if history_ok else quarter_ends)})
     run = model.run(package.tables, dates, config)
 
+    data_through = provenance.get("data_through")
     if current_ok:
         scores = pl.read_parquet(files["scores"])
         contributions = pl.read_parquet(files["contributions"])
+        data_through = export.read_metadata(files["scores"]).get("data_through", data_through)
         notes.append(f"read {files['scores']} and {files['contributions']}")
     else:
         scores = run.scores.filter(pl.col("as_of") == as_of)
         contributions = run.contributions.filter(pl.col("as_of") == as_of)
-        current = model.ModelRun(scores, contributions, run.action_points, config)
+        current = dataclasses.replace(run, scores=scores, contributions=contributions)
         if not files["scores"].exists() and not files["contributions"].exists():
             for path in pipeline.write_scores(current, package, out, as_of):
                 notes.append(f"wrote {path}")
@@ -107,9 +112,10 @@ def load(out: Path, as_of: dt.date, package: pipeline.Package, config: ModelConf
         history = run.scores.filter(keep)
         history_contributions = run.contributions.filter(keep)
         if quarter_ends and not files["history"].exists():
-            past = model.ModelRun(history, history_contributions, run.action_points, config)
+            past = dataclasses.replace(run, scores=history, contributions=history_contributions)
             start, freq = pipeline.HISTORY_START, "quarter"
-            for path in pipeline.write_history(past, package, out, start, as_of, freq):
+            paths, _ = pipeline.write_history([past], package, config, out, start, as_of, freq)
+            for path in paths:
                 notes.append(f"wrote {path}")
     # no look-ahead: a report as of a date shows nothing scored after it
     history = pl.concat([history.filter(pl.col("as_of") < as_of), scores]).sort("as_of", "rank")
@@ -129,6 +135,7 @@ def load(out: Path, as_of: dt.date, package: pipeline.Package, config: ModelConf
         config=config,
         provenance={**provenance, "as_of": as_of.isoformat()},
         notes=notes,
+        data_through=data_through,
     )
 
 

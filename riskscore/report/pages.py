@@ -16,7 +16,7 @@ from markupsafe import Markup, escape
 
 from riskscore import settings
 from riskscore.diff import ScoreDiff
-from riskscore.report import charts, tables, theme
+from riskscore.report import charts, maps, tables, theme
 from riskscore.report.inputs import ReportInputs
 from riskscore.report.timeline import Marker, review_markers, timeline_chart
 
@@ -84,7 +84,10 @@ def _points(history: pl.DataFrame, iso3: str) -> list[tuple[dt.date, float, str]
     return list(rows.select("as_of", "score", "band").iter_rows())
 
 
-def index_page(inputs: ReportInputs, change: ScoreDiff | None, model_card: bool) -> str:
+def index_page(
+    inputs: ReportInputs, change: ScoreDiff | None, model_card: bool, world: Markup | None = None
+) -> str:
+    """The index: the world map (`world`, drawn here if not given), history, ranked table."""
     rows = tables.ranked_rows(inputs, change)
     leaders = [r for r in rows if r["score"] > 0][:TOP_SERIES]
     series = [
@@ -115,6 +118,8 @@ def index_page(inputs: ReportInputs, change: ScoreDiff | None, model_card: bool)
             interval_done=inputs.uncertainty is not None,
             band_rule=band_rule(_bands(inputs)),
             first_on=inputs.history["as_of"].min(),
+            world=world if world is not None else maps.score_map(inputs),
+            pillar_maps=maps.pillar_maps(inputs),
         )
     )
 

@@ -63,6 +63,8 @@ def build(inputs: ReportInputs, change: ScoreDiff | None, evidence: pl.DataFrame
         f"{inputs.config.version}"
         + (f"; changes are since the previous quarter end, {prev}." if prev else "."),
         "",
+        f"![World map: every IMF member by risk band as of {inputs.as_of}](map.svg)",
+        "",
         f"## Highest bands ({theme.band_label(TOP_BAND_FLOOR)} and above)",
         "",
     ]

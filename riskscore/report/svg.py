@@ -30,10 +30,14 @@ def _attrs(attrs: dict[str, object]) -> str:
 class Svg:
     """Collects elements; `markup()` returns the finished, escaped `<svg>` element."""
 
-    def __init__(self, width: float, height: float, label: str, class_: str = "chart") -> None:
+    def __init__(
+        self, width: float, height: float, label: str, class_: str = "chart", role: str = "img"
+    ) -> None:
         self.width, self.height = width, height
         self.label = label
         self.class_ = class_
+        # "img" hides the children from assistive technology; a drawing of links needs "group"
+        self.role = role
         self.parts: list[str] = []
 
     def element(self, tag: str, title: str | None = None, text: str | None = None, **attrs) -> None:
@@ -75,11 +79,18 @@ class Svg:
     def close_group(self) -> None:
         self.parts.append("</g>")
 
+    def open_link(self, href: str, title: str) -> None:
+        """Start an `<a>` whose `<title>` names it for screen readers and hover."""
+        self.parts.append(f"<a{_attrs({'href': href})}><title>{escape(title)}</title>")
+
+    def close_link(self) -> None:
+        self.parts.append("</a>")
+
     def markup(self) -> Markup:
         head = (
             f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {self.width:.0f} '
             f'{self.height:.0f}" width="{self.width:.0f}" height="{self.height:.0f}"'
-            f"{_attrs({'class': self.class_, 'role': 'img', 'aria_label': self.label})}"
+            f"{_attrs({'class': self.class_, 'role': self.role, 'aria_label': self.label})}"
             f' font-family="{FONT}">'
         )
         return Markup(

@@ -26,11 +26,25 @@ BAND_LABELS = {
     "very_high": "very high",
 }
 
+# The maps: a member scoring 0 (no crypto exposure) in a neutral tint, distinct from the pale
+# "low" green; non-members, territories and de facto areas in a mid grey, like the IMF's maps.
+ZERO_SCORE_FILL = "#f6f3ea"
+UNSCORED_FILL = "#c4c4c4"
+NO_DATA_FILL = "#ececec"
+
 PILLAR_COLORS = {"exposure": "#7b3294", "engagement": "#2c7fb8", "vulnerability": "#1b9e77"}
 PILLAR_LABELS = {
     "exposure": "E · crypto policy exposure",
     "engagement": "L · IMF engagement and leverage",
     "vulnerability": "V · macro-financial vulnerability",
+}
+# Pillar maps, classes (0, 2] … (8, 10]: ColorBrewer's 6-class sequential Purples, Blues and
+# Greens without their lightest step (that one is too close to the 0 tint), in the hues of
+# PILLAR_COLORS.
+PILLAR_RAMPS = {
+    "exposure": ["#dadaeb", "#bcbddc", "#9e9ac8", "#756bb1", "#54278f"],
+    "engagement": ["#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c"],
+    "vulnerability": ["#c7e9c0", "#a1d99b", "#74c476", "#31a354", "#006d2c"],
 }
 
 DIRECTION_COLORS = {

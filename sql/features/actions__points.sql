@@ -1,6 +1,7 @@
--- Each crypto action known on each as-of date and the points it adds to (or, for restrictive
--- and regulatory-alignment actions, removes from) the state_actions factor:
--- points = type weight x status multiplier x 0.5 ^ (age in months / half-life).
+-- Each crypto action known on each as-of date, with what its points are made of: the type
+-- weight, the status multiplier and the decay 0.5 ^ (age in months / half-life). The model
+-- (riskscore/formula.py) multiplies them into the action's points and sums them into the
+-- state_actions factor; restrictive and regulatory-alignment types have negative weights.
 with
 
 actions as (select * from stg_crypto_actions),
@@ -36,12 +37,11 @@ final as (
         k.magnitude_unit,
         k.reported_holdings_btc,
         -- measures
-        date_diff('day', k.announced_on, k.as_of) / 30.4375 as age_months,
+        months_between(k.announced_on, k.as_of) as age_months,
         t.weight as type_weight,
         s.multiplier as status_multiplier,
         t.half_life_months,
         pow(0.5, age_months / t.half_life_months) as decay,
-        t.weight * s.multiplier * decay as points,
         -- lineage
         k.source_id
     from known as k

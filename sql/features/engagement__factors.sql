@@ -15,20 +15,36 @@ stances as (select * from cfg_attention_stance),
 
 params as (select * from cfg_scalars),
 
+-- IMF credit outstanding comes from two publishers with different lags, so the latest known
+-- figure is the one for the latest date among those published by then: first find, at each
+-- publication day, the best figure known that day, then take the latest publication day
+credit_news as (
+    select
+        a.iso3,
+        a.known_on,
+        arg_max(b.credit_usd_m, (b.as_of, b.known_on)) as credit_usd_m,
+        arg_max(b.source_id, (b.as_of, b.known_on)) as source_id,
+        max(b.as_of) as credit_as_of
+    from (select distinct iso3, known_on from credit) as a
+    inner join credit as b
+        on b.iso3 = a.iso3
+        and b.known_on <= a.known_on
+    group by a.iso3, a.known_on
+),
+
 latest_credit as (
     select
         cd.iso3,
         cd.as_of,
-        arg_max(c.credit_usd_m, c.as_of) as credit_usd_m,
-        arg_max(c.source_id, c.as_of) as source_id,
-        max(c.as_of) as credit_as_of
+        c.credit_usd_m,
+        c.source_id,
+        c.credit_as_of
     from country_dates as cd
     cross join params as p
-    inner join credit as c
+    asof inner join credit_news as c
         on c.iso3 = cd.iso3
-        and c.known_on <= cd.as_of
-        and year(c.as_of) >= year(cd.as_of) - p.publication_lag_macro_max_age_years
-    group by cd.iso3, cd.as_of
+        and cd.as_of >= c.known_on
+    where year(c.credit_as_of) >= year(cd.as_of) - p.freshness_macro_max_age_years
 ),
 
 attention as (
@@ -36,7 +52,7 @@ attention as (
         cd.iso3,
         cd.as_of,
         sum(s.weight * pow(0.5,
-            date_diff('day', r.responded_on, cd.as_of) / 30.4375 / p.engagement_attention_half_life_months
+            months_between(r.responded_on, cd.as_of) / p.engagement_attention_half_life_months
         )) as attention,
         list(r.response_id order by r.response_id) as evidence_ids,
         list(distinct r.source_id order by r.source_id) as source_ids

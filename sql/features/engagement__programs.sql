@@ -98,18 +98,40 @@ lending as (
     group by iso3, as_of
 ),
 
-last_review as (
+-- one row per arrangement and completion day (the highest review number that day), so the
+-- latest review on or before a date is unique and the evidence it names never flips
+reviews_by_day as (
+    select
+        arrangement_id,
+        completed_on,
+        max(review_no) as review_no,
+        arg_max(source_id, review_no) as source_id
+    from reviews
+    group by arrangement_id, completed_on
+),
+
+latest_reviews as (
     select
         f.iso3,
         f.as_of,
-        max(r.completed_on) as completed_on,
-        arg_max(r.source_id, r.completed_on) as source_id,
-        arg_max(r.arrangement_id || ' review ' || r.review_no, r.completed_on) as evidence_id
+        r.completed_on,
+        r.source_id,
+        f.arrangement_id || ' review ' || r.review_no as evidence_id
     from in_force as f
-    inner join reviews as r
+    asof inner join reviews_by_day as r
         on r.arrangement_id = f.arrangement_id
-        and r.completed_on <= f.as_of
-    group by f.iso3, f.as_of
+        and f.as_of >= r.completed_on
+),
+
+last_review as (
+    select
+        iso3,
+        as_of,
+        max(completed_on) as completed_on,
+        arg_max(source_id, (completed_on, evidence_id)) as source_id,
+        arg_max(evidence_id, (completed_on, evidence_id)) as evidence_id
+    from latest_reviews
+    group by iso3, as_of
 ),
 
 final as (
@@ -130,25 +152,24 @@ final as (
         case
             when ln.iso3 is null then 0
             when lr.completed_on is null
-                and date_diff('day', ln.latest_approval_on, cd.as_of) / 30.4375
-                    > p.engagement_review_due_months
+                and months_between(ln.latest_approval_on, cd.as_of) > p.engagement_review_due_months
                 then null
-            else date_diff(
-                'day', greatest(ln.latest_approval_on, coalesce(lr.completed_on, ln.latest_approval_on)),
+            else months_between(
+                greatest(ln.latest_approval_on, coalesce(lr.completed_on, ln.latest_approval_on)),
                 cd.as_of
-            ) / 30.4375
+            )
         end as months_since_review,
         -- lineage
-        coalesce(pl.evidence_ids, []) as level_evidence_ids,
-        coalesce(pl.source_ids, []) as level_source_ids,
-        coalesce(ln.evidence_ids, []) as lending_evidence_ids,
-        case when ln.iso3 is null then []
-            else list_filter(ln.source_ids || [d.gdp_source_id], lambda s: s is not null) end
+        lineage(coalesce(pl.evidence_ids, [])) as level_evidence_ids,
+        lineage(coalesce(pl.source_ids, [])) as level_source_ids,
+        lineage(coalesce(ln.evidence_ids, [])) as lending_evidence_ids,
+        lineage(case when ln.iso3 is null then []
+            else list_filter(ln.source_ids || [d.gdp_source_id], lambda s: s is not null) end)
             as size_source_ids,
-        case when lr.evidence_id is null then coalesce(ln.evidence_ids, [])
-            else [lr.evidence_id] end as review_evidence_ids,
-        case when lr.source_id is null then coalesce(ln.source_ids, [])
-            else [lr.source_id] end as review_source_ids
+        lineage(case when lr.evidence_id is null then coalesce(ln.evidence_ids, [])
+            else [lr.evidence_id] end) as review_evidence_ids,
+        lineage(case when lr.source_id is null then coalesce(ln.source_ids, [])
+            else [lr.source_id] end) as review_source_ids
     from country_dates as cd
     left join program_level as pl using (iso3, as_of)
     left join lending as ln using (iso3, as_of)

@@ -7,11 +7,12 @@ points as (select * from actions__points),
 
 size as (select * from exposure__size),
 
+-- the state_actions value itself (the sum of the actions' points) is computed by the model
+-- from actions__points (riskscore/formula.py); here only the rows behind it
 action_totals as (
     select
         iso3,
         as_of,
-        sum(points) as net_points,
         list(action_id order by action_id) as evidence_ids,
         list(distinct source_id order by source_id) as source_ids
     from points
@@ -24,7 +25,7 @@ state_actions as (
         cd.as_of,
         'exposure' as pillar,
         'state_actions' as factor,
-        coalesce(t.net_points, 0) as raw_value,
+        cast(null as double) as raw_value,
         true as observed,
         coalesce(t.evidence_ids, []) as evidence_ids,
         coalesce(t.source_ids, []) as source_ids
@@ -32,13 +33,15 @@ state_actions as (
     left join action_totals as t using (iso3, as_of)
 ),
 
+-- the raw value carried here is the undecayed holdings share, the floor of exposure_size; the
+-- model raises it to the largest decayed share of the sized actions
 exposure_size as (
     select
         iso3,
         as_of,
         'exposure' as pillar,
         'exposure_size' as factor,
-        size_ratio as raw_value,
+        coalesce(holdings_share, 0) as raw_value,
         observed,
         evidence_ids,
         source_ids

@@ -1,12 +1,12 @@
--- How large the state's crypto exposure is against the economy, on each as-of date.
--- Each component is divided by its cap from the config; the factor is the largest ratio:
---   mining power (MW, status-weighted and decayed) vs average national generation,
---   state BTC holdings at the latest month-end price vs GDP,
---   crypto outlays, funds and bonds in US$ (status-weighted, decayed) vs GDP,
---   proposals stated as a share of FX reserves.
+-- The exposure_size factor's row on each as-of date: whether it is observed, the state's BTC
+-- holdings against GDP (the one component that does not decay), and the rows behind it. The
+-- value itself, the largest of the holdings share and the decayed shares of the sized actions
+-- (exposure__sized_actions), is computed by the model (riskscore/formula.py).
 with
 
 points as (select * from actions__points where direction = 'state_exposure' and status <> 'reversed'),
+
+sized as (select * from exposure__sized_actions),
 
 denominators as (select * from denominators),
 
@@ -48,107 +48,55 @@ holdings as (
     full outer join holdings_stated as s using (iso3, as_of)
 ),
 
--- amounts by unit: MW of mining power, US$ m of outlays, % of reserves (each status-weighted
--- and decayed like the action's points); the largest live one counts
-sized as (
+sized_totals as (
     select
         iso3,
         as_of,
-        magnitude_unit as unit,
-        max(magnitude * status_multiplier * decay) as amount,
+        bool_and(full_share is not null) as all_shares_known,
         list(action_id order by action_id) as action_ids,
-        list(distinct source_id) as source_ids
-    from points
-    where magnitude_unit in ('MW', 'USD_m', 'pct_reserves')
-    group by iso3, as_of, magnitude_unit
-),
-
-mining as (
-    select iso3, as_of, amount as mining_mw, action_ids, source_ids from sized where unit = 'MW'
-),
-
-outlays as (
-    select iso3, as_of, amount as outlay_usd_m, action_ids, source_ids from sized where unit = 'USD_m'
-),
-
-reserve_shares as (
-    select iso3, as_of, amount as pct_reserves, action_ids, source_ids
+        list_distinct(flatten(list([source_id, denominator_source_id]))) as source_ids
     from sized
-    where unit = 'pct_reserves'
-),
-
--- does the country have live state exposure at all (then a missing size is unknown, not zero)
-exposed as (
-    select iso3, as_of, sum(points) > 0 as has_exposure
-    from points
     group by iso3, as_of
 ),
 
-ratios as (
-    select
-        d.iso3,
-        d.as_of,
-        100 * m.mining_mw / d.average_mw / p.exposure_size_mining_mw_pct_generation_cap
-            as mining_ratio,
-        100 * h.holdings_btc * d.btc_usd / (d.gdp_usd_bn * 1e9) / p.exposure_size_btc_holdings_pct_gdp_cap
-            as holdings_ratio,
-        100 * o.outlay_usd_m / (d.gdp_usd_bn * 1e3) / p.exposure_size_usd_outlay_pct_gdp_cap
-            as outlay_ratio,
-        r.pct_reserves / p.exposure_size_pct_reserves_cap as reserves_ratio,
-        m.mining_mw is not null as has_mining,
-        h.holdings_btc is not null as has_holdings,
-        o.outlay_usd_m is not null as has_outlay,
-        r.pct_reserves is not null as has_reserve_share,
-        coalesce(e.has_exposure, false) as has_exposure,
-        list_distinct(flatten([
-            coalesce(m.action_ids, []), coalesce(h.action_ids, []),
-            coalesce(o.action_ids, []), coalesce(r.action_ids, [])
-        ])) as evidence_ids,
-        list_distinct(flatten([
-            case when m.mining_mw is null then [] else m.source_ids || [d.generation_source_id] end,
-            case when h.holdings_btc is null then []
-                else h.source_ids || [d.gdp_source_id, d.btc_source_id] end,
-            case when o.outlay_usd_m is null then [] else o.source_ids || [d.gdp_source_id] end,
-            coalesce(r.source_ids, [])
-        ])) as source_ids
-    from denominators as d
-    cross join params as p
-    left join mining as m using (iso3, as_of)
-    left join holdings as h using (iso3, as_of)
-    left join outlays as o using (iso3, as_of)
-    left join reserve_shares as r using (iso3, as_of)
-    left join exposed as e using (iso3, as_of)
+-- does the country have state exposure at all (then a missing size is unknown, not zero)
+exposed as (
+    select iso3, as_of, true as has_exposure
+    from points
+    where type_weight > 0
+    group by iso3, as_of
 ),
 
 final as (
     select
         -- keys
-        iso3,
-        as_of,
+        d.iso3,
+        d.as_of,
         -- measures
-        mining_ratio,
-        holdings_ratio,
-        outlay_ratio,
-        reserves_ratio,
-        greatest(
-            coalesce(mining_ratio, 0), coalesce(holdings_ratio, 0),
-            coalesce(outlay_ratio, 0), coalesce(reserves_ratio, 0)
-        ) as size_ratio,
+        100 * h.holdings_btc * d.btc_usd / (d.gdp_usd_bn * 1e9)
+            / p.exposure_size_btc_holdings_pct_gdp_cap as holdings_share,
         -- observed: no live exposure means size 0 for sure; otherwise every sized component
         -- must have its denominator, and at least one component must be sized
         case
-            when not has_exposure then true
-            when not (has_mining or has_holdings or has_outlay or has_reserve_share) then false
-            else (not has_mining or mining_ratio is not null)
-                and (not has_holdings or holdings_ratio is not null)
-                and (not has_outlay or outlay_ratio is not null)
+            when not coalesce(e.has_exposure, false) then true
+            when h.holdings_btc is null and s.iso3 is null then false
+            else (h.holdings_btc is null or holdings_share is not null)
+                and coalesce(s.all_shares_known, true)
         end as observed,
         -- lineage: only the inputs that were used
-        case when has_mining or has_holdings or has_outlay or has_reserve_share
-            then evidence_ids else [] end as evidence_ids,
-        case when has_mining or has_holdings or has_outlay or has_reserve_share
-            then list_filter(source_ids, lambda s: s is not null) else [] end as source_ids
-    from ratios
+        lineage(list_sort(list_distinct(flatten(
+            [coalesce(h.action_ids, []), coalesce(s.action_ids, [])]
+        )))) as evidence_ids,
+        lineage(list_filter(list_distinct(flatten([
+            case when h.holdings_btc is null then []
+                else h.source_ids || [d.gdp_source_id, d.btc_source_id] end,
+            coalesce(s.source_ids, [])
+        ])), lambda x: x is not null)) as source_ids
+    from denominators as d
+    cross join params as p
+    left join holdings as h using (iso3, as_of)
+    left join sized_totals as s using (iso3, as_of)
+    left join exposed as e using (iso3, as_of)
 )
 
 select * from final

@@ -27,11 +27,11 @@ final as (
         cast(raw_value as double) as raw_value,
         observed and raw_value is not null as observed,
         -- lineage
-        cast(evidence_ids as varchar[]) as evidence_ids,
+        lineage(evidence_ids) as evidence_ids,
         -- a row may cite several sources joined by ';': list each once
-        cast(list_sort(list_distinct(flatten(
+        lineage(list_sort(list_distinct(flatten(
             list_transform(source_ids, lambda s: string_split(s, ';'))
-        ))) as varchar[]) as source_ids
+        )))) as source_ids
     from unioned
 )
 

@@ -1,0 +1,102 @@
+"""The SQL runner reads each model's dependencies with DuckDB's parser and runs them in order."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from riskscore import db
+
+
+def write_models(root: Path, models: dict[str, str]) -> Path:
+    for name, sql in models.items():
+        layer, stem = name.split("/")
+        (root / layer).mkdir(parents=True, exist_ok=True)
+        (root / layer / f"{stem}.sql").write_text(sql, encoding="utf-8")
+    return root
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        ("select * from a, b where a.id = b.id", {"a", "b"}),  # comma join
+        ('select * from "Quoted Table" join c using (id)', {"quoted table", "c"}),
+        ("select * from a /* from hidden */ -- join ghost\n", {"a"}),  # comments
+        ("select * from a where id in (select id from b)", {"a", "b"}),  # subquery
+        ("with x as (select * from a) select * from x", {"a"}),  # a CTE is not a table
+        ("with a as (select * from a) select * from a", {"a"}),  # import CTE named like it
+        ("with x as (select 1), y as (select * from x, z) select * from y", {"z"}),
+        ("select * from a union all by name select * from b", {"a", "b"}),
+        ("select (select max(v) from c) as m from a", {"a", "c"}),
+    ],
+)
+def test_references_are_read_by_the_parser(sql: str, expected: set[str]) -> None:
+    assert db.references(sql) == expected
+
+
+def test_unparsable_and_multi_statement_models_are_errors() -> None:
+    with pytest.raises(db.SqlModelError):
+        db.references("select * from")
+    with pytest.raises(db.SqlModelError, match="2 statements"):
+        db.references("select 1; select 2")
+
+
+def test_models_run_in_dependency_order_and_intermediates_are_dropped(tmp_path: Path) -> None:
+    root = write_models(
+        tmp_path,
+        {
+            "features/c": "select a.v + b.v as v from a_, b as b, a as a",  # comma join
+            "staging/a": 'select v from "raw"',
+            "features/b": "with a as (select * from a) select v * 2 as v from a",
+            "features/a_": "select 1 as one",
+        },
+    )
+    models = db.order_models(
+        {p.stem: (p.parent.name, p, p.read_text()) for p in root.rglob("*.sql")}
+    )
+    order = [m.name for m in models]
+    assert order.index("a") < order.index("b") < order.index("c")
+    con = duckdb.connect()
+    con.execute('create table "raw" as select 5 as v')
+    db.run_models(con, keep=["c"], sql_dir=root)
+    assert con.execute("select v from c").fetchall() == [(15,)]
+    tables = {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()}
+    assert tables == {"raw", "c"}  # a, b and a_ were dropped after their last reader ran
+
+
+def test_a_cycle_names_its_models(tmp_path: Path) -> None:
+    root = write_models(
+        tmp_path,
+        {
+            "features/x": "select * from y",
+            "features/y": "select * from z",
+            "features/z": "select * from x",
+        },
+    )
+    with pytest.raises(db.SqlModelError, match="cycle") as raised:
+        db.order_models({p.stem: (p.parent.name, p, p.read_text()) for p in root.rglob("*.sql")})
+    assert {"x", "y", "z"} <= set(str(raised.value).split(": ")[1].split(" -> "))
+
+
+def test_an_unknown_table_names_the_model_file(tmp_path: Path) -> None:
+    root = write_models(tmp_path, {"features/m": "select * from nowhere_table"})
+    with pytest.raises(db.SqlModelError, match=r"m\.sql: reads unknown table nowhere_table"):
+        db.run_models(duckdb.connect(), sql_dir=root)
+
+
+def test_a_failing_model_names_its_file(tmp_path: Path) -> None:
+    root = write_models(tmp_path, {"features/bad": "select 1 / 'x' as v"})
+    with pytest.raises(db.SqlModelError, match=r"bad\.sql"):
+        db.run_models(duckdb.connect(), sql_dir=root)
+
+
+def test_the_shipped_models_form_a_graph_rooted_in_the_package_tables() -> None:
+    models = db.sql_models()
+    names = {m.name for m in models}
+    assert "factors__raw" in names and "country_dates" in names
+    seen: set[str] = set()
+    for model in models:
+        assert model.depends_on <= seen, model.name  # every dependency ran before
+        seen.add(model.name)
