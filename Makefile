@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 SHARED ?= ../shared
 OUT    ?= out
 
-.PHONY: all test lint format datasets validate clean setup bench report
+.PHONY: all test lint format datasets validate clean setup bench report docs
 
 all: $(STAMP)
 	$(BIN)/riskscore validate datasets
@@ -50,6 +50,10 @@ datasets: $(STAMP)
 # Speed as ratios and scaling curves (out/bench.json), never as timed test assertions.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+# docs/outputs.md from the output registry (riskscore/outputs.py); a test checks it is current.
+docs: $(STAMP)
+	$(BIN)/python -m riskscore.output_docs
 
 validate: $(STAMP)
 	$(BIN)/riskscore validate datasets

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from riskscore.commands import data, evaluate, query, reporting, scoring
+from riskscore.commands import data, evaluate, exports, query, reporting, scoring
 
 app = typer.Typer(
     help="Score the risk that a government's crypto policy collides with its IMF program.",
@@ -22,7 +22,7 @@ def main() -> None:
     """riskscore: sourced data package, point-in-time scores, reports."""
 
 
-for _module in (data, scoring, query, evaluate, reporting):
+for _module in (data, scoring, query, exports, evaluate, reporting):
     _module.register(app)
 
 if __name__ == "__main__":

@@ -1,4 +1,10 @@
-"""Write outputs as Parquet with provenance metadata, atomically (temp file, then rename)."""
+"""Write outputs as Parquet with provenance metadata, atomically (temp file, then rename).
+
+Every column the output registry (`riskscore.outputs`) knows carries its description (and unit)
+as Arrow field metadata in the Parquet schema, so the file documents itself in any Arrow reader.
+pyarrow is imported only here, when a file is written: polars 2 writes field-level metadata only
+through a pyarrow schema, and DuckDB's COPY writes only file-level key-value metadata.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +12,49 @@ import os
 from pathlib import Path
 
 import polars as pl
-import pyarrow.parquet as pq
 
 METADATA_PREFIX = "riskscore."
 
 
+def field_metadata(frame: pl.DataFrame, path: Path) -> tuple[str | None, dict[str, dict[str, str]]]:
+    """The registered table `frame` is (by file name, folder or columns), and per column the
+    description and unit to store with it; (None, {}) for a frame the registry does not know."""
+    from riskscore import outputs
+
+    table = outputs.for_file(path, frame.columns)
+    if table is None:
+        return None, {}
+    fields = {}
+    for name in frame.columns:
+        column = table.column(name)
+        if column is not None:
+            fields[name] = {"description": column.description}
+            if column.unit:
+                fields[name]["unit"] = column.unit
+            if column.enum:
+                fields[name]["ordered_values"] = ",".join(outputs.band_order())
+    return table.name, fields
+
+
 def write_parquet(frame: pl.DataFrame, path: Path, metadata: dict[str, str]) -> Path:
-    """Write `frame` to `path` with key-value metadata; a crash never leaves a partial file."""
+    """Write `frame` to `path` with key-value metadata and per-column descriptions from the
+    output registry; a crash never leaves a partial file."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     path.parent.mkdir(parents=True, exist_ok=True)
     table = frame.to_arrow()
+    name, fields = field_metadata(frame, path)
+    if fields:
+        table = table.cast(
+            pa.schema(
+                [f.with_metadata(fields[f.name]) if f.name in fields else f for f in table.schema]
+            )
+        )
     merged = dict(table.schema.metadata or {})
     merged.update({f"{METADATA_PREFIX}{k}".encode(): str(v).encode() for k, v in metadata.items()})
+    if fields:
+        merged[f"{METADATA_PREFIX}table".encode()] = name.encode()
     table = table.replace_schema_metadata(merged)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
@@ -39,10 +77,20 @@ class ParquetStream:
         self.rows = 0
 
     def write(self, frame: pl.DataFrame) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
         table = frame.to_arrow()
         if self.writer is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            schema = table.schema.with_metadata({**(table.schema.metadata or {}), **self.metadata})
+            name, fields = field_metadata(frame, self.path)
+            described = pa.schema(
+                [f.with_metadata(fields[f.name]) if f.name in fields else f for f in table.schema]
+            )
+            meta = {**(table.schema.metadata or {}), **self.metadata}
+            if fields:
+                meta[f"{METADATA_PREFIX}table"] = name
+            schema = described.with_metadata(meta)
             self.writer = pq.ParquetWriter(self.tmp, schema, compression="zstd")
         self.writer.write_table(table.cast(self.writer.schema))
         self.rows += frame.height
@@ -74,10 +122,9 @@ def write_text(path: Path, text: str) -> Path:
 
 def read_metadata(path: Path) -> dict[str, str]:
     """The riskscore.* key-value metadata of a Parquet file, without the prefix."""
-    raw = pq.read_schema(path).metadata or {}
-    out = {}
-    for key, value in raw.items():
-        name = key.decode()
-        if name.startswith(METADATA_PREFIX):
-            out[name.removeprefix(METADATA_PREFIX)] = value.decode()
-    return out
+    raw = pl.read_parquet_metadata(path)
+    return {
+        key.removeprefix(METADATA_PREFIX): value
+        for key, value in raw.items()
+        if key.startswith(METADATA_PREFIX)
+    }

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -211,42 +210,15 @@ OUTPUT_VIEWS = {
 
 
 def build_database(package: Package, out: Path, config: ModelConfig | None = None) -> Path:
-    """out/riskscore.duckdb: every dataset table, the config tables, views over the outputs."""
-    config = config or load_config()
-    out.mkdir(parents=True, exist_ok=True)
-    target = out / "riskscore.duckdb"
-    tmp = out / f".riskscore.{os.getpid()}.duckdb"
-    tmp.unlink(missing_ok=True)
-    con = db.connect(tmp)
-    try:
-        db.load_frames(con, package.tables)
-        db.load_frames(con, config.tables())
-        meta = pl.DataFrame(
-            {"data_sha256": [package.data_sha256], "datasets": [str(package.directory)]}
-        )
-        db.load_frames(con, {"package_meta": meta})
-        _create_output_views(con, out)
-    finally:
-        con.close()
-    os.replace(tmp, target)
-    return target
+    """out/riskscore.duckdb: every dataset table, the config tables and every output in out/,
+    self-contained and commented (see riskscore.database)."""
+    from riskscore import database
+
+    return database.build(package, out, config)
 
 
-def refresh_output_views(out: Path) -> None:
-    """Point the database's views at the Parquet outputs that exist now."""
-    target = out / "riskscore.duckdb"
-    if not target.exists():
-        return
-    con = db.connect(target)
-    try:
-        _create_output_views(con, out)
-    finally:
-        con.close()
+def refresh_output_views(out: Path) -> Path | None:
+    """Rewrite out/riskscore.duckdb with the outputs that exist now (if it was built)."""
+    from riskscore import database
 
-
-def _create_output_views(con, out: Path) -> None:
-    for view, file in OUTPUT_VIEWS.items():
-        path = (out / file).resolve()
-        if path.exists():  # DDL takes no bound parameters; the path is ours, quotes escaped
-            literal = path.as_posix().replace("'", "''")
-            con.execute(f"create or replace view {view} as select * from read_parquet('{literal}')")
+    return database.refresh(out)

@@ -81,13 +81,17 @@ def build(
 ) -> None:
     """Load the validated tables into out/riskscore.duckdb for ad-hoc SQL.
 
-    The database holds one table per dataset, the model config (cfg_*), and views
-    scores, contributions, history over the Parquet outputs once they exist.
+    The database holds one table per dataset, the model config (cfg_*) and every output
+    already in out/, all commented; `select * from contents` lists them. DuckDB 1.1 and later
+    open it, and it keeps working when out/ is moved or zipped.
     """
-    from riskscore import pipeline
+    from riskscore import database, pipeline
 
     package = common.load_package(datasets, out)
-    typer.echo(f"wrote {pipeline.build_database(package, out)}")
+    try:
+        typer.echo(f"wrote {pipeline.build_database(package, out)}")
+    except database.DatabaseError as err:
+        common.fail(str(err))
 
 
 def register(app: typer.Typer) -> None:

@@ -107,6 +107,7 @@ def backtest(
         )  # fmt: skip
     for path in backtesting.write(result, package, config, out):
         typer.echo(f"wrote {path}")
+    common.refresh_database(out, package)
     _print_backtest(result.metrics)
     _card(package, config, out)
 
@@ -141,6 +142,7 @@ def uncertainty(
         )
     for path in simulating.write(result, package, config, out):
         typer.echo(f"wrote {path}")
+    common.refresh_database(out, package)
     typer.echo(
         f"{draws} draws x {result.members.height} members "
         f"({len(simulating.CHOICES) + 2} model runs per draw) in {result.seconds:.2f} s"

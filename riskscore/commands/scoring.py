@@ -41,7 +41,7 @@ def score(
     run, _ = pipeline.run_model([day], package=package)
     for path in pipeline.write_scores(run, package, out, day):
         typer.echo(f"wrote {path}")
-    pipeline.refresh_output_views(out)
+    common.refresh_database(out, package)
     _print_top(run.scores, top)
 
 
@@ -81,7 +81,7 @@ def history(
         paths, rows = pipeline.write_history(runs, package, engine.config, out, first, last, freq)
     for path in paths:
         typer.echo(f"wrote {path}")
-    pipeline.refresh_output_views(out)
+    common.refresh_database(out, package)
     typer.echo(f"{len(dates)} dates, {rows} member-dates scored")
 
 

@@ -54,9 +54,8 @@ def failures_frame(failures: list[Failure]) -> pl.DataFrame:
 
 
 def write_failures(failures: list[Failure], path: Path) -> Path:
-    """Write the failures table to Parquet (atomically: temp file, then rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    failures_frame(failures).write_parquet(tmp)
-    tmp.replace(path)
-    return path
+    """Write the failures table to Parquet (atomically: temp file, then rename), each column
+    described as the output registry says."""
+    from riskscore import export
+
+    return export.write_parquet(failures_frame(failures), path, {})

@@ -1,0 +1,261 @@
+"""out/riskscore.duckdb: the hand-off database an analyst opens with any DuckDB from 1.1 on.
+
+Self-contained: the dataset tables, the model config (cfg_*) and every output present in out/ are
+copied in as tables (no view points at a path, so out/ can be moved or zipped). Written in the
+DuckDB 1.1 storage format, every table and column carries a COMMENT (outputs from the registry in
+`riskscore.outputs`, dataset tables from their pandera models), every band column is an ordered
+ENUM, and the table `contents` lists what is inside. The file is written beside the old one and
+renamed over it, so a reader never sees half a database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from riskscore import db, export, outputs
+from riskscore.config import ModelConfig
+from riskscore.config import load as load_config
+
+DATABASE = "riskscore.duckdb"
+# The oldest storage format that holds everything written here (ENUMs, comments, lists): DuckDB
+# 1.1 and every later release open it; without this DuckDB 2 writes a format only 2.x reads.
+STORAGE_VERSION = "v1.1.0"
+CONTENTS = "contents"
+PACKAGE_META = "package_meta"
+
+CONFIG_TABLES: dict[str, tuple[str, dict[str, str]]] = {
+    "cfg_factors": ("Model config: every factor, its pillar, weight and scaling caps", {
+        "pillar": "Pillar the factor belongs to", "factor": "Factor name",
+        "label": "Plain-English label", "weight": "Relative weight within the pillar",
+        "lo": "Raw value scaled to 0", "hi": "Raw value scaled to 10 (hi < lo: lower is riskier)",
+        "position": "Order within the pillar",
+        "column_index": "Position among all factors (the model's factor matrix column)"}),
+    "cfg_pillars": ("Model config: the three pillars and how they aggregate", {
+        "pillar": "Pillar name", "label": "Plain-English label",
+        "missing_value": "Value (0-10) used when none of its factors is observed",
+        "coefficient": "Aggregation coefficient in the score formula", "position": "Order"}),
+    "cfg_bands": ("Model config: score bands and their lower bounds", {
+        "band": "Band name", "lower_bound": "Lowest score (0-100) in the band"}),
+    "cfg_action_types": ("Model config: weight and half-life of each crypto action type", {
+        "action_type": "Action type (controlled vocabulary)",
+        "weight": "Points of the action at full strength (negative: restrictive)",
+        "half_life_months": "Months after which the action counts half"}),
+    "cfg_action_status": ("Model config: multiplier of an action by its status", {
+        "status": "Action status", "multiplier": "Share of the type weight the status counts"}),
+    "cfg_program_level": ("Model config: program_in_force level by kind of IMF engagement", {
+        "level": "Kind of engagement", "value": "Level (0-10)"}),
+    "cfg_attention_stance": ("Model config: weight of an IMF crypto response by its stance", {
+        "stance": "Stance of the response", "weight": "Weight"}),
+    "cfg_scalars": ("Model config: single-valued parameters, one column per [section] key", {}),
+    PACKAGE_META: ("The data package this database was built from", {
+        "data_sha256": "SHA-256 over the package's CSV files",
+        "datasets": "Folder the package was read from"}),
+}  # fmt: skip
+
+CONTENTS_COLUMNS = {
+    "name": "Table name",
+    "kind": "dataset (the sourced data package), config (model parameters), output (what the "
+    "model wrote to out/), meta (about this database)",
+    "rows": "Number of rows",
+    "description": "What the table holds",
+    "data_through": "Date the data run to (the as-of date, the end of the history, or the last "
+    "observed outcome) when the output's metadata says",
+    "source": "Where the rows came from, relative to out/ (outputs) or the repository",
+}
+
+
+class DatabaseError(Exception):
+    """The database could not be written; the message is one line and names the file."""
+
+
+def build(package, out: Path, config: ModelConfig | None = None) -> Path:
+    """Write out/riskscore.duckdb from the validated package, the config and the outputs in out/."""
+    config = config or load_config()
+    meta = {"data_sha256": [package.data_sha256], "datasets": [str(package.directory)]}
+
+    def load(con: duckdb.DuckDBPyConnection) -> None:
+        db.load_frames(con, package.tables)
+        db.load_frames(con, {PACKAGE_META: pl.DataFrame(meta)})
+
+    return _write(out, config, load)
+
+
+def refresh(out: Path, config: ModelConfig | None = None) -> Path | None:
+    """Rewrite out/riskscore.duckdb with the outputs now in out/, keeping its dataset tables.
+
+    Returns None when there is no database yet (`build` makes it, outputs included); the
+    outputs' data package descriptor is rewritten either way.
+    """
+    target = out / DATABASE
+    if not target.exists():
+        from riskscore import output_docs
+
+        output_docs.write_datapackage(out)
+        return None
+    config = config or load_config()
+    keep = [*outputs.dataset_tables(), PACKAGE_META]
+
+    def load(con: duckdb.DuckDBPyConnection) -> None:
+        con.execute(f"attach '{_literal(target)}' as previous (read_only)")
+        try:
+            for name in keep:
+                con.execute(f'create table "{name}" as select * from previous."{name}"')
+        finally:
+            con.execute("detach previous")
+
+    return _write(out, config, load)
+
+
+def _write(
+    out: Path, config: ModelConfig, load: Callable[[duckdb.DuckDBPyConnection], None]
+) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    target = out / DATABASE
+    tmp = out / f".{DATABASE}.{os.getpid()}.tmp"
+    _remove(tmp)
+    con = db.connect()
+    try:
+        con.execute(f"attach '{_literal(tmp)}' as handoff (storage_version '{STORAGE_VERSION}')")
+        con.execute("use handoff")
+        con.execute("begin transaction")  # one commit, not one per table and comment
+        _create_enums(con, config)
+        load(con)
+        db.load_frames(con, config.tables())
+        described = _describe_inputs(con, config)
+        described += _load_outputs(con, out, config)
+        _write_contents(con, described)
+        con.execute("commit")
+        con.execute("checkpoint")
+        con.execute("use memory")
+        con.execute("detach handoff")
+    except (duckdb.Error, pl.exceptions.PolarsError, OSError) as err:
+        _remove(tmp)
+        message = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise DatabaseError(f"{target}: not written: {message}") from err
+    finally:
+        con.close()
+    _remove(Path(f"{target}.wal"))  # a stale log would be replayed onto the new file
+    os.replace(tmp, target)
+    from riskscore import output_docs  # the descriptor lists the database too
+
+    output_docs.write_datapackage(out)
+    return target
+
+
+def _remove(path: Path) -> None:
+    path.unlink(missing_ok=True)
+    Path(f"{path}.wal").unlink(missing_ok=True)
+
+
+def _literal(value: object) -> str:
+    """A SQL string literal body (DDL takes no bound parameters)."""
+    return str(value).replace("'", "''")
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _comment(column: outputs.Column, config: ModelConfig) -> str:
+    text = outputs.describe(column, config)
+    return text + (f" [{column.unit}]" if column.unit else "")
+
+
+def _create_enums(con: duckdb.DuckDBPyConnection, config: ModelConfig) -> None:
+    values = ", ".join(f"'{_literal(v)}'" for v in outputs.band_order(config))
+    con.execute(f"create type {outputs.BAND} as enum ({values})")
+
+
+def _comment_table(
+    con: duckdb.DuckDBPyConnection, name: str, description: str, columns: dict[str, str]
+) -> None:
+    con.execute(f"comment on table {_ident(name)} is '{_literal(description)}'")
+    present = {r[0] for r in con.execute(f"describe {_ident(name)}").fetchall()}
+    for column, text in columns.items():
+        if column in present and text:
+            con.execute(f"comment on column {_ident(name)}.{_ident(column)} is '{_literal(text)}'")
+
+
+def _describe_inputs(con: duckdb.DuckDBPyConnection, config: ModelConfig) -> list[dict]:
+    """Comment the dataset and config tables; their rows for `contents`."""
+    rows = []
+    for name, table in outputs.dataset_tables().items():
+        _comment_table(con, name, table.description, {c.name: c.description for c in table.columns})
+        rows.append(_entry(con, name, "dataset", table.description, None, table.file))
+    for name, (description, columns) in CONFIG_TABLES.items():
+        if name == "cfg_scalars":
+            present = [r[0] for r in con.execute("describe cfg_scalars").fetchall()]
+            columns = {c: f"model.toml: {c.replace('_', ' ', 1)}" for c in present}
+        _comment_table(con, name, description, columns)
+        kind = "meta" if name == PACKAGE_META else "config"
+        rows.append(_entry(con, name, kind, description, None, "riskscore/config/model.toml"))
+    return rows
+
+
+def _load_outputs(con: duckdb.DuckDBPyConnection, out: Path, config: ModelConfig) -> list[dict]:
+    """Copy every registered output found in out/ into a table; comment it; its contents rows."""
+    rows = []
+    for table in outputs.registry(config).values():
+        if table.file is None:
+            continue
+        files = sorted(out.glob(table.file))
+        if not files:
+            continue
+        params = {"files": [str(f) for f in files]}
+        source = "read_parquet($files, union_by_name = true)"
+        present = [r[0] for r in con.execute(f"describe select * from {source}", params).fetchall()]
+        casts = [
+            f"cast({_ident(c.name)} as {c.enum}) as {_ident(c.name)}"
+            for c in table.columns
+            if c.enum and c.name in present
+        ]
+        replace = f" replace ({', '.join(casts)})" if casts else ""
+        con.execute(f"create table {_ident(table.name)} as select *{replace} from {source}", params)
+        columns = {c.name: _comment(c, config) for c in table.columns}
+        _comment_table(con, table.name, table.description, columns)
+        rows.append(
+            _entry(con, table.name, "output", table.description, _data_through(table, files),
+                   table.file)
+        )  # fmt: skip
+    return rows
+
+
+def _data_through(table: outputs.Table, files: list[Path]) -> dt.date | None:
+    """The latest date the files' metadata gives under the table's data_through keys."""
+    days = []
+    for path in files:
+        meta = export.read_metadata(path)
+        value = next((meta[k] for k in table.data_through if k in meta), None)
+        try:
+            days.append(dt.date.fromisoformat(value))
+        except (TypeError, ValueError):  # no such key, or not a date
+            continue
+    return max(days) if days else None
+
+
+def _entry(con, name: str, kind: str, description: str, through, source) -> dict:
+    rows = con.execute(f"select count(*) from {_ident(name)}").fetchall()[0][0]
+    return {
+        "name": name,
+        "kind": kind,
+        "rows": rows,
+        "description": description,
+        "data_through": through,
+        "source": source,
+    }
+
+
+def _write_contents(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> None:
+    description = "What this database holds: one row per table"
+    rows = [*rows, {"name": CONTENTS, "kind": "meta", "rows": len(rows) + 1,
+                    "description": description, "data_through": None, "source": None}]  # fmt: skip
+    schema = {"name": pl.String, "kind": pl.String, "rows": pl.Int64, "description": pl.String,
+              "data_through": pl.Date, "source": pl.String}  # fmt: skip
+    db.load_frames(con, {CONTENTS: pl.DataFrame(rows, schema=schema)})
+    _comment_table(con, CONTENTS, description, CONTENTS_COLUMNS)
