@@ -77,7 +77,12 @@ AS_OF = _c("as_of", DATE, "Date the score is as of: only facts known on this dat
 SCORE = _c("score", F64, "Risk of an IMF response opposing the member's crypto policy in the next "
            "12 months, 0 (none) to 100", "points (0-100)")  # fmt: skip
 BAND_COL = _band("band", "Score band, by the lower bounds in the model config (cfg_bands)")
-RANK = _c("rank", I64, "Rank among members on the same date, 1 = riskiest (ties broken by iso3)")
+RANK = _c(
+    "rank",
+    I64,
+    "Rank among members on the same date, 1 = riskiest; tied scores share "
+    "the best rank of the tie (1 + members scoring strictly higher)",
+)
 PILLARS = (
     _c("exposure", F64, "Pillar E, crypto policy exposure: weighted mean of its scaled factors",
        "0-10"),
@@ -112,15 +117,30 @@ CONTRIBUTION_COLUMNS = (
     _c("source_ids", IDS, "Keys into the sources table (datasets/sources.csv) of those rows"),
 )  # fmt: skip
 
-LABEL_COLUMNS = (
-    _c("label", BOOL, "Outcome: an opposing IMF crypto response to the member dated in the 12 "
-       "months after as_of; null when censored"),
-    _c("censored", BOOL, "True when the 12-month window ends after the outcomes are observed, so "
-       "the label is unknown (left out of every metric)"),
-    _c("label_known_on", DATE, "Date the label becomes known: as_of + 12 months"),
-    _c("next_opposing_on", DATE, "First opposing IMF response in the window, if any"),
-    _c("recent_opposing", BOOL, "True when an opposing response fell in the episode gap before "
-       "as_of (the member is inside an episode)"),
+LABEL_COLUMNS = tuple(
+    column
+    for h in (90, 365)
+    for column in (
+        _c(f"censored_{h}d", BOOL, f"True when as_of + {h} days passes the day IMF responses are "
+           "observed to, so the label is unknown (left out of every metric)"),
+        _c(f"label_{h}d", BOOL, f"Outcome: an opposing IMF crypto response to the member dated "
+           f"in the {h} days after as_of; null when censored"),
+    )
+)  # fmt: skip
+UNIT_COLUMNS = (
+    _c("unit", STR, "month_end (every member at each month end) or action_day (the acting "
+       "member on the day after one of its crypto actions)"),
+    _c("next_opposing_on", DATE, "First opposing IMF response to the member after as_of, if any"),
+    _c("last_opposing_on", DATE, "Latest opposing IMF response to the member on or before as_of"),
+    *LABEL_COLUMNS,
+    _c("onset", BOOL, "True when no opposing response to the member fell in the 24 months up to "
+       "as_of: a conflict would be new"),
+)  # fmt: skip
+PROBABILITIES = tuple(
+    _c(f"p{h}", F64, f"Probability of an opposing IMF response within {h} days, from the curve "
+       "fitted on labels known before the unit's month (past data only); null before enough "
+       "positives", "probability (0-1)")
+    for h in (90, 365)
 )  # fmt: skip
 
 
@@ -194,7 +214,6 @@ def _uncertainty_columns() -> tuple[Column, ...]:
 
 
 def _registry(config: ModelConfig) -> dict[str, Table]:
-    panel_first = (ISO3, AS_OF, SCORE, BAND_COL, RANK, *PILLARS, COMPLETENESS, *LABEL_COLUMNS)
     tables = [
         Table("scores", "scores.parquet", "Score of every IMF member as of one date, ranked",
               SCORE_COLUMNS, data_through=("as_of",)),
@@ -206,39 +225,43 @@ def _registry(config: ModelConfig) -> dict[str, Table]:
               SCORE_COLUMNS, data_through=("end",)),
         Table("history_contributions", "history_contributions.parquet", "Factor contributions "
               "of every score in `history`", CONTRIBUTION_COLUMNS, data_through=("end",)),
-        Table("backtest", "backtest.parquet", "Point-in-time panel (every member at every quarter "
-              "end) with the outcome it is judged against, factor values, challenger and "
-              "calibrated probability", (
-                  *panel_first, COUNTRY, *_factor_columns(config),
-                  _c("challenger_time_split", F64, "Logistic challenger's probability, fitted "
-                     "only on labels known by as_of; null before enough positives",
+        Table("backtest", "backtest.parquet", "Event-time units (every member at every month "
+              "end, the acting member the day after each crypto action) scored point-in-time, "
+              "with the outcomes they are judged against and the out-of-sample probabilities", (
+                  ISO3, COUNTRY, AS_OF, SCORE, BAND_COL, RANK, *PILLARS, COMPLETENESS,
+                  *_factor_columns(config), *UNIT_COLUMNS,
+                  PROBABILITIES[0],
+                  _c("p90_loco", F64, "p90 from a curve fitted on every other country (leave one "
+                     "country out)", "probability (0-1)"),
+                  PROBABILITIES[1],
+                  _c("p365_loco", F64, "p365 from a curve fitted on every other country",
                      "probability (0-1)"),
-                  _c("challenger_train_positives", I64, "Positive rows the time-split challenger "
-                     "was trained on"),
-                  _c("challenger_loco", F64, "Logistic challenger's probability fitted on every "
-                     "other country (leave one country out)", "probability (0-1)"),
-                  _c("probability", F64, "Score turned into a 12-month probability of an "
-                     "opposing response (Platt scaling on past data only)", "probability (0-1)"),
+                  _c("split", STR, "test for units on or after the time split (2022-01-01), "
+                     "train before it"),
+                  _c("challenger", F64, "Logistic challenger on the 13 factors, fitted on the "
+                     "365-day labels known before the split", "probability (0-1)"),
               ), data_through=("observed_through",)),
-        Table("calibration", "calibration.parquet", "The score as a 12-month probability of an "
-              "opposing IMF response, refitted each quarter on past data only", (
-                  AS_OF, ISO3, SCORE,
-                  _c("probability", F64, "Calibrated probability (Platt scaling fitted on labels "
-                     "known by as_of); null before enough positives", "probability (0-1)"),
-                  _c("base_rate", F64, "Share of positive rows among those known by as_of (the "
-                     "reference forecast)", "probability (0-1)"),
-                  _c("train_positives", I64, "Positive rows the curve was fitted on"),
-                  LABEL_COLUMNS[0], LABEL_COLUMNS[1],
+        Table("calibration", "calibration.parquet", "Today's probabilities of an opposing IMF "
+              "response: every member on the last scored date, from the curves fitted on every "
+              "labelled unit", (
+                  ISO3, COUNTRY, AS_OF, SCORE, BAND_COL, RANK,
+                  _c("p90", F64, "Probability of an opposing IMF response within 90 days",
+                     "probability (0-1)"),
+                  _c("p365", F64, "Probability of an opposing IMF response within 365 days",
+                     "probability (0-1)"),
               ), data_through=("observed_through",)),
-        Table("calibration_curve", "calibration_curve.parquet", "Reliability of the calibrated "
-              "probabilities: forecasts binned by probability against the observed frequency", (
+        Table("calibration_curve", "calibration_curve.parquet", "Reliability of the "
+              "out-of-sample probabilities on the time-split units: forecasts binned by "
+              "probability against the observed frequency, per horizon", (
                   _c("bin_low", F64, "Lower edge of the probability bin", "probability (0-1)"),
                   _c("bin_high", F64, "Upper edge of the probability bin", "probability (0-1)"),
-                  _c("forecasts", I64, "Labelled rows whose probability falls in the bin"),
+                  _c("units", I64, "Labelled units whose probability falls in the bin"),
                   _c("mean_probability", F64, "Mean forecast probability in the bin",
                      "probability (0-1)"),
-                  _c("positives", I64, "Rows in the bin whose outcome was positive"),
-                  _c("observed_frequency", F64, "positives / forecasts", "share (0-1)"),
+                  _c("positives", I64, "Units in the bin whose outcome was positive"),
+                  _c("observed_frequency", F64, "positives / units", "share (0-1)"),
+                  _c("gap", F64, "|mean_probability - observed_frequency|", "probability (0-1)"),
+                  _c("horizon_days", pl.Int32, "Forecast horizon of the probability"),
               ), data_through=("observed_through",)),
         Table("uncertainty", "uncertainty.parquet", "Score and rank intervals of every member "
               "under alternative modelling choices (Monte Carlo)", _uncertainty_columns(),
