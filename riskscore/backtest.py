@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -210,6 +211,9 @@ class Backtest:
     metrics: dict
 
 
+PROGRESS_STEPS = 8  # scoring, challenger, calibration and five bootstrapped evaluations
+
+
 def quarter_ends(today: dt.date) -> list[dt.date]:
     """Every quarter end from the first of the history to the latest one on or before today."""
     return pipeline.period_ends(pipeline.HISTORY_START, today)
@@ -222,10 +226,20 @@ def run(
     reps: int = metrics.BOOTSTRAP_REPS,
     seed: int = metrics.BOOTSTRAP_SEED,
     gap_quarters: int = EPISODE_GAP_QUARTERS,
+    progress: Callable[[str], None] | None = None,
 ) -> Backtest:
     """Score the panel, label it, and judge the expert score, the challenger and the calibration
-    against the IMF's opposing responses (metrics on uncensored quarters only)."""
+    against the IMF's opposing responses (metrics on uncensored quarters only).
+
+    `progress(step)` is called as each of its PROGRESS_STEPS slow steps starts."""
+    step = progress or (lambda _: None)
+
+    def evaluate(*args) -> dict:  # the bootstrap: about two seconds each
+        step("bootstrap intervals")
+        return metrics.evaluate(*args)
+
     today = today or dt.date.today()
+    step("scoring every quarter end")
     model_run, _ = pipeline.run_model(quarter_ends(today), config=config, package=package)
     config = model_run.config
     horizon = int(config.raw["model"]["horizon_months"])
@@ -234,7 +248,9 @@ def run(
     opposing = opposing_responses(responses)
     observed_on = observed_through(responses, today)
     frame = label(panel(model_run), opposing, observed_on, horizon, gap_quarters)
+    step("fitting the challenger")
     champion = challenger.fit(frame, config)
+    step("calibrating")
     calibrated = calibration.calibrate(frame)
     frame = (
         frame.join(champion.predictions, on=["iso3", "as_of"], how="left")
@@ -254,8 +270,8 @@ def run(
         "episode_gap_quarters": gap_quarters,
         "bootstrap": {"unit": "country", "reps": reps, "seed": seed},
         "panel": _panel_summary(frame),
-        "expert": metrics.evaluate(frame, "score", threshold, reps, seed),
-        "expert_onset": metrics.evaluate(
+        "expert": evaluate(frame, "score", threshold, reps, seed),
+        "expert_onset": evaluate(
             frame.filter(~pl.col("recent_opposing")), "score", threshold, reps, seed
         ),
         "lead_time": lead_summary(leads[gap_quarters]),
@@ -268,13 +284,13 @@ def run(
         "challenger": {
             "regularisation_c": challenger.REGULARISATION_C,
             "intercept": champion.intercept,
-            "time_split": metrics.evaluate(
+            "time_split": evaluate(
                 time_split_rows, "challenger_time_split", None, reps, seed
             ),
-            "expert_on_time_split_rows": metrics.evaluate(
+            "expert_on_time_split_rows": evaluate(
                 time_split_rows, "score", threshold, reps, seed
             ),
-            "leave_one_country_out": metrics.evaluate(frame, "challenger_loco", None, reps, seed),
+            "leave_one_country_out": evaluate(frame, "challenger_loco", None, reps, seed),
             "coefficients": metrics.records(champion.coefficients),
         },
         "calibration": {

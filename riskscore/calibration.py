@@ -9,6 +9,8 @@ score, and stable as episodes are added. The fit is effectively unpenalised (Pla
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import polars as pl
 
@@ -87,15 +89,16 @@ def curve(calibrated: pl.DataFrame, edges: tuple[float, ...] = PROBABILITY_BINS)
     observed frequency, on labelled out-of-sample rows."""
     rows = _scored(calibrated)
     bins = np.clip(np.digitize(rows["probability"].to_numpy(), edges[1:-1]), 0, len(edges) - 2)
-    table = (
+    grouped = (
         rows.with_columns(bin=pl.Series(bins))
         .group_by("bin")
-        .agg(
-            forecasts=pl.len(),
-            mean_probability=pl.col("probability").mean(),
-            positives=pl.col("label").cast(pl.Int64).sum(),
-        )
+        .agg("probability", forecasts=pl.len(), positives=pl.col("label").cast(pl.Int64).sum())
     )
+    # the mean as an exact sum (math.fsum): polars' parallel group-by mean adds partial sums in
+    # whatever order its threads finish, which changed the 16th digit from one run to the next
+    table = grouped.with_columns(
+        mean_probability=pl.Series([math.fsum(p) / len(p) for p in grouped["probability"]])
+    ).select("bin", "forecasts", "mean_probability", "positives")
     frame = pl.DataFrame(
         {"bin": range(len(edges) - 1), "bin_low": edges[:-1], "bin_high": edges[1:]},
         schema_overrides={"bin": pl.Int64},

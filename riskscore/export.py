@@ -1,4 +1,8 @@
-"""Write outputs as Parquet with provenance metadata, atomically (temp file, then rename)."""
+"""Write outputs as Parquet with provenance metadata, atomically (temp file, then rename).
+
+While a command writes an output set (riskscore.outputset.staging), files meant for its out/
+go to the set's staging folder instead, and appear in out/ together when the set commits.
+"""
 
 from __future__ import annotations
 
@@ -8,20 +12,23 @@ from pathlib import Path
 import polars as pl
 import pyarrow.parquet as pq
 
+from riskscore import outputset
+
 METADATA_PREFIX = "riskscore."
 
 
 def write_parquet(frame: pl.DataFrame, path: Path, metadata: dict[str, str]) -> Path:
     """Write `frame` to `path` with key-value metadata; a crash never leaves a partial file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    target = outputset.staged_path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
     table = frame.to_arrow()
     merged = dict(table.schema.metadata or {})
     merged.update({f"{METADATA_PREFIX}{k}".encode(): str(v).encode() for k, v in metadata.items()})
     table = table.replace_schema_metadata(merged)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         pq.write_table(table, tmp, compression="zstd")
-        os.replace(tmp, path)
+        os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
     return path
@@ -29,11 +36,12 @@ def write_parquet(frame: pl.DataFrame, path: Path, metadata: dict[str, str]) -> 
 
 def write_text(path: Path, text: str) -> Path:
     """Write a text file (JSON, Markdown, HTML) atomically: a reader never sees half of it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    target = outputset.staged_path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
+        os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
     return path

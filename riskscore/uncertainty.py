@@ -391,8 +391,8 @@ def write(
     """out/uncertainty.parquet (OUTPUT_COLUMNS first) and out/sensitivity.parquet."""
     meta = pipeline.metadata(
         package, config, as_of=result.as_of.isoformat(), draws=str(result.draws),
-        seed=str(result.seed), seconds=f"{result.seconds:.3f}",
-    )  # fmt: skip
+        seed=str(result.seed),
+    )  # fmt: skip  (no run time: identical runs write byte-identical files)
     members = result.members.select(*OUTPUT_COLUMNS, pl.exclude(OUTPUT_COLUMNS))
     return [
         export.write_parquet(members, out / UNCERTAINTY_OUTPUT, meta),

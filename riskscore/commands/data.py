@@ -69,6 +69,7 @@ def validate(
     typer.echo(f"{directory}: valid")
 
 
+@common.writes_out
 def build(
     datasets: common.DatasetsOption = common.DATASETS_DEFAULT,
     out: common.OutOption = common.OUT_DEFAULT,

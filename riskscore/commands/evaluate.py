@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from riskscore import outputset, terminal
 from riskscore.commands import common
 
 SUMMARY_METRICS = (
@@ -34,10 +35,9 @@ def _cell(entry: dict | None) -> str:
 
 
 def _print_backtest(metrics: dict) -> None:
-    from rich.console import Console
-    from rich.table import Table
+    from riskscore import terminal
 
-    console = Console()
+    out = terminal.console()
     challenger = metrics["challenger"]
     columns = {
         "expert": metrics["expert"],
@@ -45,37 +45,47 @@ def _print_backtest(metrics: dict) -> None:
         "challenger, time split": challenger["time_split"],
         "challenger, leave-one-country-out": challenger["leave_one_country_out"],
     }
-    table = Table(
-        title=f"Backtest (95% CI over countries, outcomes to {metrics['observed_through']})"
+    through, panel = metrics["observed_through"], metrics["panel"]
+    terminal.table(
+        f"Backtest over quarter ends {panel['first_as_of']} to {panel['last_as_of']} "
+        f"(95% CI over countries, outcomes observed to {through})",
+        ["metric", *columns],
+        [
+            (label, *(_cell(column.get(key)) for column in columns.values()))
+            for label, key in SUMMARY_METRICS
+        ],
+        out,
     )
-    table.add_column("metric")
-    for name in columns:
-        table.add_column(name)
-    for label, key in SUMMARY_METRICS:
-        table.add_row(label, *(_cell(column.get(key)) for column in columns.values()))
-    console.print(table)
-    episodes = Table(title="Episodes: lead time to the first opposing response")
-    for col in ("episode", "first response", "first elevated", "lead (q)", "max before", "eve"):
-        episodes.add_column(col)
+    rows = []
     for e in metrics["episodes"]:
         lead = str(e["lead_quarters"]) if e["outcome"] == "warned" else e["outcome"]
         eve = "n/a" if e.get("eve_score") is None else f"{e['eve_score']:.1f} #{e['eve_rank']}"
-        episodes.add_row(e["episode"], e["first_response_on"], e["first_elevated_on"] or "never",
-                         lead, f"{e['max_score_before']:.1f}", eve)  # fmt: skip
-    console.print(episodes)
+        rows.append((e["episode"], e["first_response_on"], e["first_elevated_on"] or "never",
+                     lead, f"{e['max_score_before']:.1f}", eve))  # fmt: skip
+    terminal.table(
+        f"Episodes to {through}: lead time to the first opposing response",
+        ["episode", "first response", "first elevated", terminal.Column("lead (q)", True),
+         terminal.Column("max before", True), "eve"],  # fmt: skip
+        rows,
+        out,
+    )
     calibration = metrics["calibration"]
-    console.print(
+    terminal.line(
         f"Calibration (Platt, past data only): Brier {calibration['brier']:.4f} vs base rate "
-        f"{calibration['brier_base_rate']:.4f} on {calibration['rows']} rows"
+        f"{calibration['brier_base_rate']:.4f} on {calibration['rows']} rows",
+        out=out,
     )
 
 
 def _card(package, config, out: Path) -> None:
     from riskscore import model_card
 
-    typer.echo(f"wrote {model_card.write(package, config, out)}")
+    with outputset.staging(out, "model-card"):
+        path = model_card.write(package, config, out)
+    typer.echo(f"wrote {path}")
 
 
+@common.writes_out
 def backtest(
     datasets: common.DatasetsOption = common.DATASETS_DEFAULT,
     out: common.OutOption = common.OUT_DEFAULT,
@@ -103,13 +113,17 @@ def backtest(
         typer.echo("error: --reps must be >= 0 and --episode-gap >= 1", err=True)
         raise typer.Exit(2)
     package, config = common.load_package(datasets, out), load_config()
-    result = backtesting.run(package, config, day, reps, seed, episode_gap)
-    for path in backtesting.write(result, package, config, out):
+    with terminal.progress("backtest", total=backtesting.PROGRESS_STEPS) as bar:
+        result = backtesting.run(package, config, day, reps, seed, episode_gap, bar.step)
+    with outputset.staging(out, "backtest"):
+        paths = backtesting.write(result, package, config, out)
+    for path in paths:
         typer.echo(f"wrote {path}")
     _print_backtest(result.metrics)
     _card(package, config, out)
 
 
+@common.writes_out
 def uncertainty(
     draws: Annotated[int | None, typer.Option(help="Monte Carlo draws (default 1000)")] = None,
     as_of: Annotated[str | None, typer.Option(help="Score as of this date (default today)")] = None,
@@ -119,10 +133,6 @@ def uncertainty(
 ) -> None:
     """Score and rank intervals under alternative modelling choices, and which choice matters:
     out/uncertainty.parquet, out/sensitivity.parquet."""
-    from rich.console import Console
-    from rich.progress import Progress
-    from rich.table import Table
-
     from riskscore import uncertainty as simulating
     from riskscore.config import load as load_config
 
@@ -133,29 +143,34 @@ def uncertainty(
         typer.echo("error: --draws must be at least 2", err=True)
         raise typer.Exit(2)
     package, config = common.load_package(datasets, out), load_config()
-    with Progress() as progress:
-        task = progress.add_task("Monte Carlo draws", total=draws)
+    with terminal.progress("Monte Carlo draws", total=draws) as bar:
         result = simulating.run(
-            package, day, config, draws, seed, lambda done, _: progress.update(task, completed=done)
+            package, day, config, draws, seed, lambda done, _: bar.update(completed=done)
         )
-    for path in simulating.write(result, package, config, out):
+    with outputset.staging(out, "uncertainty"):
+        paths = simulating.write(result, package, config, out)
+    for path in paths:
         typer.echo(f"wrote {path}")
     typer.echo(
         f"{draws} draws x {result.members.height} members "
         f"({len(simulating.CHOICES) + 2} model runs per draw) in {result.seconds:.2f} s"
     )
-    table = Table(title=f"Widest rank intervals as of {day}")
-    for col in ("iso3", "score", "score p5-p95", "rank", "rank p5-p95", "top driver"):
-        table.add_column(col)
+    right = terminal.Column
     widest = result.members.sort(["rank_interval", "rank"], descending=[True, False])
-    for r in widest.head(WIDEST_PRINTED).iter_rows(named=True):
-        table.add_row(r["iso3"], f"{r['score']:.1f}", f"{r['score_p5']:.1f}-{r['score_p95']:.1f}",
-                      str(r["rank"]), f"{r['rank_p5']:.0f}-{r['rank_p95']:.0f}",
-                      str(r["top_driver"]))  # fmt: skip
-    Console().print(table)
+    terminal.table(
+        f"Widest rank intervals as of {day}",
+        ["iso3", right("score", True), right("score p5-p95", True), right("rank", True),
+         right("rank p5-p95", True), "top driver"],  # fmt: skip
+        [
+            (r["iso3"], f"{r['score']:.1f}", f"{r['score_p5']:.1f}-{r['score_p95']:.1f}",
+             r["rank"], f"{r['rank_p5']:.0f}-{r['rank_p95']:.0f}", r["top_driver"])  # fmt: skip
+            for r in widest.head(WIDEST_PRINTED).iter_rows(named=True)
+        ],
+    )
     _card(package, config, out)
 
 
+@common.writes_out
 def model_card(
     datasets: common.DatasetsOption = common.DATASETS_DEFAULT,
     out: common.OutOption = common.OUT_DEFAULT,

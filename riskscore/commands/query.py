@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from riskscore import terminal
 from riskscore.commands import common
 
 
@@ -26,15 +27,15 @@ def sql(
     try:
         frame = con.sql(query).pl()
     except duckdb.Error as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(1) from None
+        common.fail(str(err))
     except AttributeError:  # a statement with no result set
         typer.echo("ok")
         return
     finally:
         con.close()
     with pl.Config(tbl_rows=limit, tbl_cols=-1, fmt_str_lengths=60, tbl_width_chars=200):
-        typer.echo(frame.head(limit))
+        # cells come from the data: escape sequences are shown, not sent to the terminal
+        typer.echo("\n".join(terminal.clean(line) for line in str(frame.head(limit)).splitlines()))
 
 
 def register(app: typer.Typer) -> None:

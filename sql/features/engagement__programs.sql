@@ -103,8 +103,13 @@ last_review as (
         f.iso3,
         f.as_of,
         max(r.completed_on) as completed_on,
-        arg_max(r.source_id, r.completed_on) as source_id,
-        arg_max(r.arrangement_id || ' review ' || r.review_no, r.completed_on) as evidence_id
+        -- reviews completed on the same day: the later review number, then the arrangement id,
+        -- so the evidence picked never depends on the order rows arrive in
+        arg_max(r.source_id, (r.completed_on, r.review_no, r.arrangement_id)) as source_id,
+        arg_max(
+            r.arrangement_id || ' review ' || r.review_no,
+            (r.completed_on, r.review_no, r.arrangement_id)
+        ) as evidence_id
     from in_force as f
     inner join reviews as r
         on r.arrangement_id = f.arrangement_id
