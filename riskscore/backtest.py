@@ -284,12 +284,8 @@ def run(
         "challenger": {
             "regularisation_c": challenger.REGULARISATION_C,
             "intercept": champion.intercept,
-            "time_split": evaluate(
-                time_split_rows, "challenger_time_split", None, reps, seed
-            ),
-            "expert_on_time_split_rows": evaluate(
-                time_split_rows, "score", threshold, reps, seed
-            ),
+            "time_split": evaluate(time_split_rows, "challenger_time_split", None, reps, seed),
+            "expert_on_time_split_rows": evaluate(time_split_rows, "score", threshold, reps, seed),
             "leave_one_country_out": evaluate(frame, "challenger_loco", None, reps, seed),
             "coefficients": metrics.records(champion.coefficients),
         },

@@ -40,10 +40,8 @@ def write_log(error: BaseException, args: list[str], out: Path) -> Path | None:
     """Write the traceback and the command line to a new log file; None if nowhere writable."""
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     name = f"riskscore-{stamp}-{os.getpid()}.log"
-    body = (
-        f"riskscore {' '.join(args)}\n"
-        f"cwd: {Path.cwd()}\n\n"
-        + "".join(traceback.format_exception(type(error), error, error.__traceback__))
+    body = f"riskscore {' '.join(args)}\ncwd: {Path.cwd()}\n\n" + "".join(
+        traceback.format_exception(type(error), error, error.__traceback__)
     )
     for folder in (out / "logs", Path(tempfile.gettempdir()) / "riskscore-logs"):
         try:
@@ -86,7 +84,7 @@ class GuardedGroup(TyperGroup):
     """The typer group every riskscore command runs in: expected exits pass through, anything
     else is logged and reported in one line."""
 
-    def invoke(self, ctx):  # noqa: ANN001, ANN201 (click's signature)
+    def invoke(self, ctx):
         args = [*getattr(ctx, "_protected_args", []), *ctx.args]
         try:
             return super().invoke(ctx)

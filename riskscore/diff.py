@@ -282,13 +282,27 @@ def render(
         if row["band_from"] != row["band_to"]:
             band = f"{row['band_from']} → {band}"
         rows.append(
-            (row["iso3"], row["country"], before, f"{row['score_to']:.1f}",
-             f"{row['score_change']:+.1f}", band, row["top_factor"] or "")  # fmt: skip
+            (
+                row["iso3"],
+                row["country"],
+                before,
+                f"{row['score_to']:.1f}",
+                f"{row['score_change']:+.1f}",
+                band,
+                row["top_factor"] or "",
+            )
         )
     terminal.table(
         f"Score changes {result.from_on} → {result.to_on} ({countries.height} countries)",
-        ["iso3", "country", right("from", True), right("to", True), right("change", True), "band",
-         "main factor"],  # fmt: skip
+        [
+            "iso3",
+            "country",
+            right("from", True),
+            right("to", True),
+            right("change", True),
+            "band",
+            "main factor",
+        ],
         rows,
         console,
     )
@@ -301,12 +315,25 @@ def render(
         terminal.table(
             f"{iso3}: factor points {result.from_on} → {result.to_on}, {change:+.2f} in all "
             "(the changes add up)",
-            ["pillar", "factor", right("from", True), right("to", True), right("change", True),
-             "new evidence", "no longer cited"],  # fmt: skip
             [
-                (row["pillar"], row["factor"], f"{row['points_from']:.2f}",
-                 f"{row['points_to']:.2f}", f"{row['points_change']:+.2f}",
-                 ", ".join(row["new_evidence_ids"]), ", ".join(row["gone_evidence_ids"]))  # fmt: skip
+                "pillar",
+                "factor",
+                right("from", True),
+                right("to", True),
+                right("change", True),
+                "new evidence",
+                "no longer cited",
+            ],
+            [
+                (
+                    row["pillar"],
+                    row["factor"],
+                    f"{row['points_from']:.2f}",
+                    f"{row['points_to']:.2f}",
+                    f"{row['points_change']:+.2f}",
+                    ", ".join(row["new_evidence_ids"]),
+                    ", ".join(row["gone_evidence_ids"]),
+                )
                 for row in moved.sort(pl.col("points_change").abs(), descending=True).iter_rows(
                     named=True
                 )

@@ -97,19 +97,36 @@ def render(explanation: Explanation, console: Console, top: int = 8) -> None:
         f"Pillars (0-10) and the points each adds to the score, as of {day}",
         ["pillar", right("value", True), right("points", True)],
         [
-            (pillar, _fmt(s[pillar]),
-             _fmt(per_pillar.filter(pl.col("pillar") == pillar)["points"].sum()))  # fmt: skip
+            (
+                pillar,
+                _fmt(s[pillar]),
+                _fmt(per_pillar.filter(pl.col("pillar") == pillar)["points"].sum()),
+            )
             for pillar in ("exposure", "engagement", "vulnerability")
         ],
         console,
     )
     terminal.table(
         f"Top {top} factors as of {day}",
-        ["pillar", "factor", right("raw", True), right("scaled", True), right("weight", True),
-         right("points", True), "sources"],  # fmt: skip
         [
-            (row["pillar"], row["factor"], _fmt(row["raw_value"]), _fmt(row["scaled_value"]),
-             _fmt(row["weight"]), _fmt(row["points"]), ", ".join(row["source_ids"][:3]))  # fmt: skip
+            "pillar",
+            "factor",
+            right("raw", True),
+            right("scaled", True),
+            right("weight", True),
+            right("points", True),
+            "sources",
+        ],
+        [
+            (
+                row["pillar"],
+                row["factor"],
+                _fmt(row["raw_value"]),
+                _fmt(row["scaled_value"]),
+                _fmt(row["weight"]),
+                _fmt(row["points"]),
+                ", ".join(row["source_ids"][:3]),
+            )
             for row in explanation.contributions.head(top).iter_rows(named=True)
         ],
         console,
@@ -118,20 +135,39 @@ def render(explanation: Explanation, console: Console, top: int = 8) -> None:
         f"Crypto actions counted as of {day} (points before scaling)",
         ["date", "action", "type", "status", right("points", True), "source"],
         [
-            (row["announced_on"], row["action_id"], row["action_type"], row["status"],
-             _fmt(row["points"]), f"{row['publisher']} {row['url']}")  # fmt: skip
+            (
+                row["announced_on"],
+                row["action_id"],
+                row["action_type"],
+                row["status"],
+                _fmt(row["points"]),
+                f"{row['publisher']} {row['url']}",
+            )
             for row in explanation.actions.head(top).iter_rows(named=True)
         ],
         console,
     )
     terminal.table(
         f"IMF arrangements (latest five approved by {day})",
-        ["arrangement", "approved", "scheduled end", "ended", right("SDR m", True), "in force",
-         "source"],  # fmt: skip
         [
-            (row["arrangement_id"], row["approved_on"], _fmt(row["expires_on"]),
-             _fmt(row["ended_on"]), _fmt(row["amount_sdr_m"], 1), "yes" if row["counted"] else "",
-             f"{row['publisher'] or ''} {row['url'] or ''}")  # fmt: skip
+            "arrangement",
+            "approved",
+            "scheduled end",
+            "ended",
+            right("SDR m", True),
+            "in force",
+            "source",
+        ],
+        [
+            (
+                row["arrangement_id"],
+                row["approved_on"],
+                _fmt(row["expires_on"]),
+                _fmt(row["ended_on"]),
+                _fmt(row["amount_sdr_m"], 1),
+                "yes" if row["counted"] else "",
+                f"{row['publisher'] or ''} {row['url'] or ''}",
+            )
             for row in explanation.arrangements.iter_rows(named=True)
         ],
         console,
@@ -141,8 +177,13 @@ def render(explanation: Explanation, console: Console, top: int = 8) -> None:
             f"Earlier IMF responses on its crypto policy, to {day}",
             ["date", "response", "type", "stance", "source"],
             [
-                (row["responded_on"], row["response_id"], row["response_type"], row["stance"],
-                 f"{row['publisher']} {row['url']}")  # fmt: skip
+                (
+                    row["responded_on"],
+                    row["response_id"],
+                    row["response_type"],
+                    row["stance"],
+                    f"{row['publisher']} {row['url']}",
+                )
                 for row in explanation.responses.iter_rows(named=True)
             ],
             console,

@@ -21,6 +21,7 @@ give byte-identical files and so the same run id.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import hashlib
 import json
@@ -130,10 +131,8 @@ def _apply(out: Path, directory: Path) -> None:
     manifest["sets"][record["set"]] = {"run_id": record["run_id"], "files": record["files"]}
     _write_json(out / MANIFEST, manifest)
     shutil.rmtree(directory, ignore_errors=True)
-    try:
-        directory.parent.rmdir()  # out/.staging, once no other set is pending in it
-    except OSError:
-        pass
+    with contextlib.suppress(OSError):  # out/.staging, once no other set is pending in it
+        directory.parent.rmdir()
 
 
 def recover(out: Path) -> list[str]:

@@ -64,8 +64,14 @@ def _print_backtest(metrics: dict) -> None:
                      lead, f"{e['max_score_before']:.1f}", eve))  # fmt: skip
     terminal.table(
         f"Episodes to {through}: lead time to the first opposing response",
-        ["episode", "first response", "first elevated", terminal.Column("lead (q)", True),
-         terminal.Column("max before", True), "eve"],  # fmt: skip
+        [
+            "episode",
+            "first response",
+            "first elevated",
+            terminal.Column("lead (q)", True),
+            terminal.Column("max before", True),
+            "eve",
+        ],
         rows,
         out,
     )
@@ -159,11 +165,23 @@ def uncertainty(
     widest = result.members.sort(["rank_interval", "rank"], descending=[True, False])
     terminal.table(
         f"Widest rank intervals as of {day}",
-        ["iso3", right("score", True), right("score p5-p95", True), right("rank", True),
-         right("rank p5-p95", True), "top driver"],  # fmt: skip
         [
-            (r["iso3"], f"{r['score']:.1f}", f"{r['score_p5']:.1f}-{r['score_p95']:.1f}",
-             r["rank"], f"{r['rank_p5']:.0f}-{r['rank_p95']:.0f}", r["top_driver"])  # fmt: skip
+            "iso3",
+            right("score", True),
+            right("score p5-p95", True),
+            right("rank", True),
+            right("rank p5-p95", True),
+            "top driver",
+        ],
+        [
+            (
+                r["iso3"],
+                f"{r['score']:.1f}",
+                f"{r['score_p5']:.1f}-{r['score_p95']:.1f}",
+                r["rank"],
+                f"{r['rank_p5']:.0f}-{r['rank_p95']:.0f}",
+                r["top_driver"],
+            )
             for r in widest.head(WIDEST_PRINTED).iter_rows(named=True)
         ],
     )

@@ -150,8 +150,15 @@ def _print_scenario(result, console) -> None:
     right = terminal.Column
     terminal.table(
         f"Affected countries as of {as_of}: {affected.height}",
-        ["iso3", "country", right("baseline", True), right("scenario", True),
-         right("change", True), "band", "rank"],  # fmt: skip
+        [
+            "iso3",
+            "country",
+            right("baseline", True),
+            right("scenario", True),
+            right("change", True),
+            "band",
+            "rank",
+        ],
         rows,
         console,
     )

@@ -19,9 +19,17 @@ def _print_top(scores, n: int) -> None:
                Column("exposure", right=True), Column("engagement", right=True),
                Column("vulnerability", right=True), Column("completeness", right=True)]  # fmt: skip
     rows = [
-        (row["rank"], row["iso3"], row["country"], f"{row['score']:.1f}", row["band"],
-         f"{row['exposure']:.1f}", f"{row['engagement']:.1f}", f"{row['vulnerability']:.1f}",
-         f"{row['completeness']:.0%}")  # fmt: skip
+        (
+            row["rank"],
+            row["iso3"],
+            row["country"],
+            f"{row['score']:.1f}",
+            row["band"],
+            f"{row['exposure']:.1f}",
+            f"{row['engagement']:.1f}",
+            f"{row['vulnerability']:.1f}",
+            f"{row['completeness']:.0%}",
+        )
         for row in scores.sort("rank").head(n).iter_rows(named=True)
     ]
     table(f"Top {n} by IMF-conflict risk as of {as_of}", columns, rows)
