@@ -79,7 +79,7 @@ def staging(out: Path, name: str) -> Iterator[Stage]:
     try:
         yield stage
     except BaseException:
-        shutil.rmtree(directory, ignore_errors=True)
+        _discard(directory)
         raise
     finally:
         _active.reset(token)
@@ -130,8 +130,13 @@ def _apply(out: Path, directory: Path) -> None:
     manifest["sets"] = {name: entry for name, entry in manifest["sets"].items() if entry["files"]}
     manifest["sets"][record["set"]] = {"run_id": record["run_id"], "files": record["files"]}
     _write_json(out / MANIFEST, manifest)
+    _discard(directory)
+
+
+def _discard(directory: Path) -> None:
+    """Delete a staging folder, and out/.staging once no other set is pending in it."""
     shutil.rmtree(directory, ignore_errors=True)
-    with contextlib.suppress(OSError):  # out/.staging, once no other set is pending in it
+    with contextlib.suppress(OSError):
         directory.parent.rmdir()
 
 
@@ -148,7 +153,7 @@ def recover(out: Path) -> list[str]:
                 _apply(out.resolve(), directory)
                 done.append(f"finished the committed output set in {directory}")
             else:
-                shutil.rmtree(directory, ignore_errors=True)
+                _discard(directory)
                 done.append(f"removed the unfinished output set in {directory}")
     for pattern in TEMP_PATTERNS:
         for path in sorted(out.rglob(pattern)):
@@ -167,12 +172,14 @@ def read_manifest(out: Path) -> dict:
 
 
 def check(out: Path) -> list[str]:
-    """Problems that make out/ other than one consistent state: a pending staging folder, or
-    a file the manifest lists that is missing or has other content. [] when consistent."""
-    problems = []
-    staging_root = out / STAGING_DIR
-    if staging_root.is_dir():
-        problems += [f"unfinished output set {p}" for p in sorted(staging_root.iterdir())]
+    """Problems that make out/ other than one consistent state: a committed set not yet moved
+    in (recover finishes it), or a file the manifest lists that is missing or has other
+    content. [] when consistent. (An uncommitted staging folder is not a problem: out/ still
+    holds the previous set; recover deletes the folder.)"""
+    problems = [
+        f"committed output set {path.parent} is not fully in {out}/ yet"
+        for path in sorted((out / STAGING_DIR).glob(f"*/{COMMIT_FILE}"))
+    ]
     for name, entry in sorted(read_manifest(out)["sets"].items()):
         for rel, digest in sorted(entry["files"].items()):
             path = out / rel

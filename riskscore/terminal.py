@@ -93,7 +93,8 @@ def table(
             )
         for row in cells:
             rich_table.add_row(*(Text(v) for v in row))
-        if out.measure(rich_table).maximum <= out.width:
+        natural = out.measure(rich_table, options=out.options.update_width(1 << 16)).maximum
+        if natural <= out.width:  # rich would otherwise squeeze and wrap or cut the cells
             out.print(rich_table)
             return
     for text_line in [*plain_lines(title, spec, cells), ""]:  # a blank line after each table
