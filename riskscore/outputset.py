@@ -51,18 +51,35 @@ class Stage:
 _active: contextvars.ContextVar[Stage | None] = contextvars.ContextVar("stage", default=None)
 
 
+def _in_stage(path: Path) -> tuple[Stage, str] | None:
+    """The set being written and `path` relative to its out/, if `path` belongs to it."""
+    stage = _active.get()
+    if stage is None:
+        return None
+    resolved = path.resolve()
+    if not resolved.is_relative_to(stage.out) or resolved.is_relative_to(stage.directory):
+        return None
+    return stage, resolved.relative_to(stage.out).as_posix()
+
+
 def staged_path(path: Path) -> Path:
     """Where a file meant for `path` is written now: its place in the staging folder of the
     output set being written, if `path` is inside that set's out/; otherwise `path` itself."""
-    stage = _active.get()
-    if stage is None:
+    found = _in_stage(path)
+    if found is None:
         return path
-    resolved = path.resolve()
-    if not resolved.is_relative_to(stage.out) or resolved.is_relative_to(stage.directory):
-        return path
-    relative = resolved.relative_to(stage.out).as_posix()
+    stage, relative = found
     stage.files.add(relative)
     return stage.directory / relative
+
+
+def current_path(path: Path) -> Path:
+    """Where the newest content of `path` is: the staged copy if the set being written has
+    written one, else `path` itself (for a reader inside a command that writes a set)."""
+    found = _in_stage(path)
+    if found is None or not (found[0].directory / found[1]).exists():
+        return path
+    return found[0].directory / found[1]
 
 
 @contextmanager

@@ -18,8 +18,8 @@ from pathlib import Path
 from riskscore import diff, export, pipeline, settings
 from riskscore.config import ModelConfig
 from riskscore.config import load as load_config
+from riskscore.report import downloads, pages, summary, tables
 from riskscore.report import inputs as report_inputs
-from riskscore.report import pages, summary, tables
 
 __all__ = ["ReportFiles", "build_report"]
 
@@ -69,7 +69,8 @@ def build_report(
     target = out / "report"
     files = ReportFiles(target, target / "index.html", target / "summary.md", notes=data.notes)
     model_card = (out / "model_card.md").exists()
-    export.write_text(files.index, pages.index_page(data, change, model_card))
+    offered = downloads.downloads(out)
+    export.write_text(files.index, pages.index_page(data, change, model_card, offered))
     export.write_text(files.summary, summary.build(data, change, evidence))
 
     sources = tables.source_index(data.tables["sources"])

@@ -84,7 +84,12 @@ def _points(history: pl.DataFrame, iso3: str) -> list[tuple[dt.date, float, str]
     return list(rows.select("as_of", "score", "band").iter_rows())
 
 
-def index_page(inputs: ReportInputs, change: ScoreDiff | None, model_card: bool) -> str:
+def index_page(
+    inputs: ReportInputs,
+    change: ScoreDiff | None,
+    model_card: bool,
+    downloads: dict[str, list] | None = None,
+) -> str:
     rows = tables.ranked_rows(inputs, change)
     leaders = [r for r in rows if r["score"] > 0][:TOP_SERIES]
     series = [
@@ -115,6 +120,7 @@ def index_page(inputs: ReportInputs, change: ScoreDiff | None, model_card: bool)
             interval_done=inputs.uncertainty is not None,
             band_rule=band_rule(_bands(inputs)),
             first_on=inputs.history["as_of"].min(),
+            downloads=downloads or {},
         )
     )
 
