@@ -14,7 +14,6 @@ narrow terminal they are printed as plain space-aligned columns, never truncated
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -164,8 +163,3 @@ def progress(description: str, total: float | None = None) -> Iterator[Steps]:
     )
     with bar:
         yield Steps(bar, bar.add_task(clean(description), total=total))
-
-
-def stdout_is_terminal() -> bool:
-    """Whether stdout is an interactive terminal (tables are drawn, bars are shown)."""
-    return sys.stdout.isatty()

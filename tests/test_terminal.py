@@ -50,14 +50,33 @@ def test_clean_shows_control_characters_escaped_and_keeps_one_line() -> None:
     assert terminal.clean("Côte d'Ivoire [bold]") == "Côte d'Ivoire [bold]"
 
 
-@pytest.mark.parametrize("command", ["score", "explain", "diff", "report"])
+SCENARIO = r"""
+[scenario]
+name = "hostile"
+description = "What if Paki[/bold]stan [link=x]y[/link] \u001b[31mRED\u0007 \u202e"
+as_of = 2025-06-30
+
+[[crypto_actions]]
+iso3 = "PAK"
+announced_on = 2025-06-01
+action_type = "strategic_reserve_law"
+status = "enacted"
+description = "hypothetical"
+source_id = "web:example-0000aaaa"
+"""
+
+
+@pytest.mark.parametrize("command", ["score", "explain", "diff", "scenario", "report"])
 def test_hostile_country_name_is_printed_literally(
     command: str, hostile_package: Path, tmp_path: Path
 ) -> None:
+    scenario = tmp_path / "hostile.toml"
+    scenario.write_text(SCENARIO, encoding="utf-8")
     args = {
         "score": ["score", "--as-of", AS_OF],
         "explain": ["explain", "PAK", "--as-of", AS_OF],
         "diff": ["diff", "--from", "2024-12-31", "--to", AS_OF, "PAK"],
+        "scenario": ["scenario", str(scenario)],
         "report": ["report", "--as-of", AS_OF],
     }[command]
     out = tmp_path / "out"
@@ -149,3 +168,12 @@ def test_a_database_held_by_another_process_is_one_line(tmp_path: Path) -> None:
     assert done.returncode == 75, done.stderr
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
     assert f"{path} is in use by pid " in done.stderr
+
+
+def test_sql_shows_escape_sequences_in_cells(tmp_path: Path) -> None:
+    duckdb.connect(str(tmp_path / "riskscore.duckdb")).close()
+    query = "select chr(27) || '[2J' || chr(7) as cell"
+    result = runner.invoke(app, ["sql", query, "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output and "\x07" not in result.output
+    assert "\\x1b[2J\\x07" in result.output
