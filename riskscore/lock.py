@@ -91,7 +91,10 @@ def holding(out: Path, wait: bool | None = None) -> Iterator[None]:
         }
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps(info).encode(), 0)
-        yield
+        try:
+            yield
+        finally:
+            os.ftruncate(fd, 0)  # released: nobody holds it (and reruns leave out/ identical)
     finally:
         os.close(fd)  # closing the descriptor releases the flock
 
