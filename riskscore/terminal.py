@@ -129,6 +129,11 @@ class Steps:
         self._started = True
         self._progress.update(self._task, description=clean(description), advance=advance)
 
+    def restart(self, description: str, total: float | None) -> None:
+        """Count a new stretch of work from zero, e.g. pages once their number is known."""
+        self._started = True
+        self._progress.reset(self._task, description=clean(description), total=total)
+
     def update(self, completed: float, total: float | None = None) -> None:
         """Set how much is done (and the total, when it becomes known)."""
         self._progress.update(self._task, completed=completed, total=total)

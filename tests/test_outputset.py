@@ -24,19 +24,23 @@ from riskscore.cli import app
 runner = CliRunner()
 PAIRS = {"score": ("scores", "contributions"), "history": ("history", "history_contributions")}
 
-# Runs the CLI with every os.replace slowed down, so that a kill often lands between the moves
-# of one output set (the window the kill test is about) rather than before any of them.
+# Runs the CLI with every os.replace announced on stderr and slowed down, so that the test can
+# kill the run at a chosen write step: while it waits to make its k-th rename.
 SLOW_REPLACE_SECONDS = 0.1
 SLOW_CLI = f"""
 import os, sys, time
 _replace = os.replace
 def slow_replace(src, dst):
+    print("replace", dst, file=sys.stderr, flush=True)
     time.sleep({SLOW_REPLACE_SECONDS})
     _replace(src, dst)
 os.replace = slow_replace
 from riskscore.cli import app
 app(sys.argv[1:], prog_name="riskscore")
 """
+# renames in one run of score or history: two files into staging, COMMIT.json, two moves into
+# out/, manifest.json
+RENAMES_PER_RUN = 6
 
 
 def _start(args: list[str]) -> subprocess.Popen:
@@ -61,6 +65,18 @@ def _pair_state(out: Path, kind: str) -> tuple[str, str]:
     return first, second
 
 
+def _kill_before_rename(run: subprocess.Popen, k: int, delay: float) -> None:
+    """SIGKILL the run `delay` seconds into its wait before its k-th rename."""
+    seen = 0
+    while seen < k:
+        line = run.stderr.readline()
+        assert line, f"the run ended before rename {k}"
+        seen += line.startswith("replace ")
+    time.sleep(delay)
+    run.send_signal(signal.SIGKILL)
+    run.wait(timeout=30)
+
+
 def test_a_run_killed_at_any_moment_leaves_one_whole_set(tmp_path: Path) -> None:
     out = tmp_path / "out"
     days = ("2025-03-31", "2025-06-30")
@@ -69,34 +85,33 @@ def test_a_run_killed_at_any_moment_leaves_one_whole_set(tmp_path: Path) -> None
         assert done.wait(timeout=120) == 0, done.stderr.read()
 
     rng = random.Random(20260404)
-    tries, torn_before_recovery, finished = 6, 0, 0
-    for i in range(tries):
+    steps = rng.sample(range(1, RENAMES_PER_RUN + 1), RENAMES_PER_RUN)  # each write step once
+    torn_before_recovery, finished = 0, 0
+    for i, step in enumerate(steps):
         kind = ("score", "history")[i % 2]
         before = _pair_state(out, kind)
-        run = _start(_command(kind, days[(i // 2 + 1) % 2], out))
-        while not (out / outputset.STAGING_DIR).exists() and run.poll() is None:
-            time.sleep(0.005)  # the run starts writing its set
-        time.sleep(rng.uniform(0, 8 * SLOW_REPLACE_SECONDS))  # then a random moment in the writes
-        run.send_signal(signal.SIGKILL)
-        run.wait(timeout=30)
+        other_day = days[1] if before[0] == days[0] else days[0]  # so a new set shows
+        run = _start(_command(kind, other_day, out))
+        _kill_before_rename(run, step, rng.uniform(0, 0.8 * SLOW_REPLACE_SECONDS))
         # right after the kill, out/ is either consistent or holds a committed set to finish
         if outputset.check(out):
             torn_before_recovery += 1
             committed = list((out / outputset.STAGING_DIR).glob(f"*/{outputset.COMMIT_FILE}"))
             assert committed, outputset.check(out)
-        with lock.holding(out):  # what the next writer does first
+        with lock.holding(out, wait=False):  # what the next writer does first
             outputset.recover(out)
         assert outputset.check(out) == []
         assert not (out / outputset.STAGING_DIR).exists()
         assert not list(out.rglob("*.tmp"))
         after = _pair_state(out, kind)
-        assert after[0] == after[1], f"try {i}: {kind} pair torn: {after}"
+        assert after[0] == after[1], f"kill before rename {step}: {kind} pair torn: {after}"
         manifest = outputset.read_manifest(out)["sets"][kind]
         assert set(manifest["files"]) == {f"{n}.parquet" for n in PAIRS[kind]}
+        # killed before the commit point (rename 3 writes COMMIT.json): the previous set stays
+        assert (after != before) == (step > 3), (step, before, after)
         finished += after != before
-    # the kills landed on both sides of the commit point, not only before or after every write
-    print(f"{tries} kills: {torn_before_recovery} between the moves, {finished} new sets")
-    assert torn_before_recovery >= 1 and 1 <= finished < tries, (torn_before_recovery, finished)
+    # kills during the moves (renames 4-6) left out/ torn until the next writer finished them
+    assert torn_before_recovery == 3 and finished == 3, (torn_before_recovery, finished)
 
 
 def test_a_second_writer_is_told_who_holds_out_and_can_wait(tmp_path: Path) -> None:
@@ -161,10 +176,7 @@ def test_identical_runs_write_identical_bytes(tmp_path: Path) -> None:
         for args in commands:
             result = runner.invoke(app, [*args, "--datasets", str(MINI), "--out", str(out)])
             assert result.exit_code == 0, result.output
-    files = [
-        sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
-        for out in outs
-    ]
+    files = [sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file()) for out in outs]
     assert files[0] == files[1] and len(files[0]) >= 10
     for relative in files[0]:
         first, second = ((out / relative).read_bytes() for out in outs)
@@ -185,7 +197,6 @@ def test_calibration_curve_is_exact_and_the_same_every_time() -> None:
     assert curves.pop()[0] == math.fsum(lowest) / len(lowest)
 
 
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fcntl locks")
 def test_the_lock_is_released_when_its_holder_is_killed(tmp_path: Path) -> None:
     holder = subprocess.Popen(
         [sys.executable, "-c", "import sys, time; from pathlib import Path; "
@@ -194,9 +205,10 @@ def test_the_lock_is_released_when_its_holder_is_killed(tmp_path: Path) -> None:
         stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
     assert holder.stdout.readline().strip() == "held"
-    with pytest.raises(lock.OutputLocked, match=f"pid {holder.pid}"), lock.holding(tmp_path):
+    locked = pytest.raises(lock.OutputLocked, match=f"pid {holder.pid}")
+    with locked, lock.holding(tmp_path, wait=False):
         pass
     holder.kill()
     holder.wait(timeout=10)
-    with lock.holding(tmp_path):  # no stale lock after kill -9
+    with lock.holding(tmp_path, wait=False):  # no stale lock after kill -9
         assert lock.holder(tmp_path)["pid"] == str(os.getpid())

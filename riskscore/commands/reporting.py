@@ -48,7 +48,7 @@ def report(
                 day,
                 package=package,
                 countries=country,
-                on_start=lambda n: (bar.step("country pages"), bar.update(0, total=n)),
+                on_start=lambda n: bar.restart("country pages", total=n),
                 on_page=lambda iso3: bar.advance(),
             )
         except KeyError as err:
@@ -115,7 +115,10 @@ def scenario(
     day = common.parse_date(as_of, "--as-of")
     package = common.load_package(datasets, out)
     try:
-        with terminal.progress(f"scoring scenario {spec.name}"), outputset.staging(out, "scenario"):
+        with (
+            terminal.progress(f"scoring scenario {spec.name}"),
+            outputset.staging(out, f"scenario {spec.name}"),
+        ):
             result = scenarios.run(spec, package, out, as_of=day)
     except scenarios.ScenarioError as err:
         common.fail(str(err))
