@@ -14,7 +14,7 @@ from riskscore import outputset
 
 EXPORT_DIR = "export"
 EXPORTS = (
-    ("scores.csv", "today's scores, one row per member"),
+    ("scores.csv", "the scores, one row per member"),
     ("contributions.csv", "the factor points behind each score"),
     ("history.csv", "quarter-end scores since 2015"),
     ("uncertainty.csv", "score and rank intervals"),
