@@ -177,3 +177,12 @@ def test_sql_shows_escape_sequences_in_cells(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "\x1b" not in result.output and "\x07" not in result.output
     assert "\\x1b[2J\\x07" in result.output
+
+
+def test_validate_shows_a_hostile_value_escaped(tmp_path: Path) -> None:
+    package = tmp_path / "pkg"
+    shutil.copytree(MINI, package)
+    replace_in_file(package / "countries.csv", "PAK,Pakistan,true", "PAK,Pakistan,\x1b[2Jyes")
+    result = runner.invoke(app, ["validate", str(package)])
+    assert result.exit_code == 1
+    assert "\x1b" not in result.output and "\\x1b[2Jyes" in result.output

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from riskscore import settings
+from riskscore import settings, terminal
 from riskscore.commands import common
 
 
@@ -29,8 +29,7 @@ def ingest(
             shared, settings.curated_dir(out), progress=lambda m: typer.echo(f"ingest: {m}")
         )
     except IngestError as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(1) from None
+        common.fail(str(err))
     for path in write_all(tables, out):
         typer.echo(f"wrote {path}")
     typer.echo(f"wrote {datapackage.write(out)}")
@@ -52,8 +51,8 @@ def validate(
     from riskscore.validate import validate_package, write_failures
 
     report = validate_package(directory)
-    for failure in report.failures:
-        typer.echo(failure.format())
+    for failure in report.failures:  # values come from the files: shown, never obeyed
+        typer.echo(terminal.clean(failure.format()))
     summary = report.summary()
     width = max(len(t) for t in summary["table"])
     for row in summary.iter_rows(named=True):
