@@ -35,6 +35,7 @@ SPLIT_ON = dt.date(2022, 1, 1)
 TOP_RANK = 5
 WARNING_LEAD_DAYS = 30
 HEADLINE_HORIZON = 365
+PROGRESS_STEPS = 4  # scoring, probability curves, challenger, measuring
 SIGNALS: tuple[str, ...] = ()  # extra signals of the probability curve kept (see METHOD.md)
 PANEL_KEYS = ["iso3", "country", "as_of", "score", "band", "rank"]
 PILLAR_COLUMNS = ["exposure", "engagement", "vulnerability", "completeness"]

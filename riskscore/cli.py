@@ -1,25 +1,37 @@
 """The `riskscore` command: a thin layer over the library functions.
 
 Each group of commands lives in its own module under riskscore/commands/ and registers itself
-here, in the order `--help` lists them.
+here, in the order `--help` lists them. Every command runs inside crash.GuardedGroup: an
+unexpected error is one line on stderr and a log file, never a traceback.
 """
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
+from riskscore import lock
 from riskscore.commands import data, evaluate, exports, query, reporting, scoring
+from riskscore.crash import GuardedGroup
 
 app = typer.Typer(
     help="Score the risk that a government's crypto policy collides with its IMF program.",
     no_args_is_help=True,
     add_completion=False,
+    cls=GuardedGroup,
+    pretty_exceptions_enable=False,
 )
 
 
 @app.callback()
-def main() -> None:
+def main(
+    wait: Annotated[
+        bool, typer.Option("--wait", help="If another run is writing to the output folder, wait")
+    ] = False,
+) -> None:
     """riskscore: sourced data package, point-in-time scores, reports."""
+    lock.set_wait(wait)
 
 
 for _module in (data, scoring, query, exports, evaluate, reporting):

@@ -267,51 +267,79 @@ def render(
     changed_only: bool = True,
     top: int = 10,
 ) -> None:
-    """Print the score changes, then for the largest ones the factors and facts behind them."""
-    from rich.table import Table
+    """Print the score changes, then for the largest ones the factors and facts behind them.
+    Text from the data is printed literally (riskscore.terminal)."""
+    from riskscore import terminal
 
+    right = terminal.Column
     countries = result.countries
     if changed_only:
         countries = countries.filter(pl.col("score_change").abs() > 1e-9)
-    title = f"Score changes {result.from_on} → {result.to_on} ({countries.height} countries)"
-    table = Table(title=title)
-    for col in ("iso3", "country", "from", "to", "change", "band", "main factor"):
-        table.add_column(col, justify="right" if col in ("from", "to", "change") else "left")
+    rows = []
     for row in countries.iter_rows(named=True):
         before = "–" if row["score_from"] is None else f"{row['score_from']:.1f}"
         band = row["band_to"]
         if row["band_from"] != row["band_to"]:
             band = f"{row['band_from']} → {band}"
-        table.add_row(
-            row["iso3"],
-            row["country"],
-            before,
-            f"{row['score_to']:.1f}",
-            f"{row['score_change']:+.1f}",
-            band,
-            row["top_factor"] or "",
+        rows.append(
+            (
+                row["iso3"],
+                row["country"],
+                before,
+                f"{row['score_to']:.1f}",
+                f"{row['score_change']:+.1f}",
+                band,
+                row["top_factor"] or "",
+            )
         )
-    console.print(table)
+    terminal.table(
+        f"Score changes {result.from_on} → {result.to_on} ({countries.height} countries)",
+        [
+            "iso3",
+            "country",
+            right("from", True),
+            right("to", True),
+            right("change", True),
+            "band",
+            "main factor",
+        ],
+        rows,
+        console,
+    )
 
     for iso3 in countries.head(top)["iso3"].to_list():
         moved = result.factors.filter(pl.col("iso3") == iso3, pl.col("points_change").abs() > 1e-9)
         if moved.is_empty():
             continue
         change = countries.filter(pl.col("iso3") == iso3)["score_change"][0]
-        detail = Table(title=f"{iso3}: factor points, {change:+.2f} in all (the changes add up)")
-        for col in ("pillar", "factor", "from", "to", "change", "new evidence", "no longer cited"):
-            detail.add_column(col, justify="right" if col in ("from", "to", "change") else "left")
-        for row in moved.sort(pl.col("points_change").abs(), descending=True).iter_rows(named=True):
-            detail.add_row(
-                row["pillar"],
-                row["factor"],
-                f"{row['points_from']:.2f}",
-                f"{row['points_to']:.2f}",
-                f"{row['points_change']:+.2f}",
-                ", ".join(row["new_evidence_ids"]),
-                ", ".join(row["gone_evidence_ids"]),
-            )
-        console.print(detail)
+        terminal.table(
+            f"{iso3}: factor points {result.from_on} → {result.to_on}, {change:+.2f} in all "
+            "(the changes add up)",
+            [
+                "pillar",
+                "factor",
+                right("from", True),
+                right("to", True),
+                right("change", True),
+                "new evidence",
+                "no longer cited",
+            ],
+            [
+                (
+                    row["pillar"],
+                    row["factor"],
+                    f"{row['points_from']:.2f}",
+                    f"{row['points_to']:.2f}",
+                    f"{row['points_change']:+.2f}",
+                    ", ".join(row["new_evidence_ids"]),
+                    ", ".join(row["gone_evidence_ids"]),
+                )
+                for row in moved.sort(pl.col("points_change").abs(), descending=True).iter_rows(
+                    named=True
+                )
+            ],
+            console,
+        )
         if evidence is None:
             continue
         facts = evidence.filter(
@@ -324,8 +352,5 @@ def render(
                 if len(row["description"]) <= 160
                 else (row["description"][:159] + "…")
             )
-            console.print(
-                f"  {mark} {row['dated_on'] or ''} {row['evidence_id']}: {text}",
-                highlight=False,
-                markup=False,
-            )
+            terminal.line(f"  {mark} {row['dated_on'] or ''} {row['evidence_id']}: {text}",
+                          out=console)  # fmt: skip

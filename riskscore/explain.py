@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import polars as pl
 from rich.console import Console
-from rich.table import Table
 
+from riskscore import terminal
 from riskscore.model import ModelRun
 
 
@@ -82,60 +82,109 @@ def _fmt(value: object, digits: int = 2) -> str:
 
 
 def render(explanation: Explanation, console: Console, top: int = 8) -> None:
-    """Print the breakdown: headline, pillars, top factors, and the rows behind them."""
+    """Print the breakdown: headline, pillars, top factors, and the rows behind them. Every
+    table names the as-of date; text from the data is printed literally (riskscore.terminal)."""
     s = explanation.score
-    console.print(
-        f"[bold]{s['country']} ({s['iso3']})[/bold] as of {s['as_of']}: "
-        f"score [bold]{s['score']:.1f}[/bold] ({s['band']}), rank {s['rank']}, "
-        f"completeness {s['completeness']:.0%}, model {s['model_version']}"
-    )
-    pillars = Table(title="Pillars (0-10) and the points each adds to the score")
-    for col in ("pillar", "value", "points"):
-        pillars.add_column(col, justify="right" if col != "pillar" else "left")
+    day = s["as_of"]
+    terminal.line(
+        (f"{s['country']} ({s['iso3']})", "bold"), f" as of {day}: score ",
+        (f"{s['score']:.1f}", "bold"), f" ({s['band']}), rank {s['rank']}, ",
+        f"completeness {s['completeness']:.0%}, model {s['model_version']}", out=console,
+    )  # fmt: skip
+    right = terminal.Column
     per_pillar = explanation.contributions.group_by("pillar").agg(pl.col("points").sum())
-    for pillar in ("exposure", "engagement", "vulnerability"):
-        points = per_pillar.filter(pl.col("pillar") == pillar)["points"].sum()
-        pillars.add_row(pillar, _fmt(s[pillar]), _fmt(points))
-    console.print(pillars)
-
-    factors = Table(title=f"Top {top} factors")
-    for col in ("pillar", "factor", "raw", "scaled", "weight", "points", "sources"):
-        factors.add_column(col)
-    for row in explanation.contributions.head(top).iter_rows(named=True):
-        factors.add_row(
-            row["pillar"], row["factor"], _fmt(row["raw_value"]), _fmt(row["scaled_value"]),
-            _fmt(row["weight"]), _fmt(row["points"]), ", ".join(row["source_ids"][:3]),
-        )  # fmt: skip
-    console.print(factors)
-
-    actions = Table(title="Crypto actions counted (points before scaling)")
-    for col in ("date", "action", "type", "status", "points", "source"):
-        actions.add_column(col)
-    for row in explanation.actions.head(top).iter_rows(named=True):
-        actions.add_row(
-            str(row["announced_on"]), row["action_id"], row["action_type"], row["status"],
-            _fmt(row["points"]), f"{row['publisher']} {row['url']}",
-        )  # fmt: skip
-    console.print(actions)
-
-    arrangements = Table(title="IMF arrangements (latest five approved by this date)")
-    for col in ("arrangement", "approved", "scheduled end", "ended", "SDR m", "in force", "source"):
-        arrangements.add_column(col)
-    for row in explanation.arrangements.iter_rows(named=True):
-        arrangements.add_row(
-            row["arrangement_id"], str(row["approved_on"]), _fmt(row["expires_on"]),
-            _fmt(row["ended_on"]), _fmt(row["amount_sdr_m"], 1), "yes" if row["counted"] else "",
-            f"{row['publisher'] or ''} {row['url'] or ''}",
-        )  # fmt: skip
-    console.print(arrangements)
-
+    terminal.table(
+        f"Pillars (0-10) and the points each adds to the score, as of {day}",
+        ["pillar", right("value", True), right("points", True)],
+        [
+            (
+                pillar,
+                _fmt(s[pillar]),
+                _fmt(per_pillar.filter(pl.col("pillar") == pillar)["points"].sum()),
+            )
+            for pillar in ("exposure", "engagement", "vulnerability")
+        ],
+        console,
+    )
+    terminal.table(
+        f"Top {top} factors as of {day}",
+        [
+            "pillar",
+            "factor",
+            right("raw", True),
+            right("scaled", True),
+            right("weight", True),
+            right("points", True),
+            "sources",
+        ],
+        [
+            (
+                row["pillar"],
+                row["factor"],
+                _fmt(row["raw_value"]),
+                _fmt(row["scaled_value"]),
+                _fmt(row["weight"]),
+                _fmt(row["points"]),
+                ", ".join(row["source_ids"][:3]),
+            )
+            for row in explanation.contributions.head(top).iter_rows(named=True)
+        ],
+        console,
+    )
+    terminal.table(
+        f"Crypto actions counted as of {day} (points before scaling)",
+        ["date", "action", "type", "status", right("points", True), "source"],
+        [
+            (
+                row["announced_on"],
+                row["action_id"],
+                row["action_type"],
+                row["status"],
+                _fmt(row["points"]),
+                f"{row['publisher']} {row['url']}",
+            )
+            for row in explanation.actions.head(top).iter_rows(named=True)
+        ],
+        console,
+    )
+    terminal.table(
+        f"IMF arrangements (latest five approved by {day})",
+        [
+            "arrangement",
+            "approved",
+            "scheduled end",
+            "ended",
+            right("SDR m", True),
+            "in force",
+            "source",
+        ],
+        [
+            (
+                row["arrangement_id"],
+                row["approved_on"],
+                _fmt(row["expires_on"]),
+                _fmt(row["ended_on"]),
+                _fmt(row["amount_sdr_m"], 1),
+                "yes" if row["counted"] else "",
+                f"{row['publisher'] or ''} {row['url'] or ''}",
+            )
+            for row in explanation.arrangements.iter_rows(named=True)
+        ],
+        console,
+    )
     if not explanation.responses.is_empty():
-        responses = Table(title="Earlier IMF responses on its crypto policy")
-        for col in ("date", "response", "type", "stance", "source"):
-            responses.add_column(col)
-        for row in explanation.responses.iter_rows(named=True):
-            responses.add_row(
-                str(row["responded_on"]), row["response_id"], row["response_type"],
-                row["stance"], f"{row['publisher']} {row['url']}",
-            )  # fmt: skip
-        console.print(responses)
+        terminal.table(
+            f"Earlier IMF responses on its crypto policy, to {day}",
+            ["date", "response", "type", "stance", "source"],
+            [
+                (
+                    row["responded_on"],
+                    row["response_id"],
+                    row["response_type"],
+                    row["stance"],
+                    f"{row['publisher']} {row['url']}",
+                )
+                for row in explanation.responses.iter_rows(named=True)
+            ],
+            console,
+        )

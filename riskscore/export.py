@@ -4,6 +4,9 @@ Every column the output registry (`riskscore.outputs`) knows carries its descrip
 as Arrow field metadata in the Parquet schema, so the file documents itself in any Arrow reader.
 pyarrow is imported only here, when a file is written: polars 2 writes field-level metadata only
 through a pyarrow schema, and DuckDB's COPY writes only file-level key-value metadata.
+
+While a command writes an output set (riskscore.outputset.staging), files meant for its out/
+go to the set's staging folder instead, and appear in out/ together when the set commits.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ import os
 from pathlib import Path
 
 import polars as pl
+
+from riskscore import outputset
 
 METADATA_PREFIX = "riskscore."
 
@@ -42,7 +47,8 @@ def write_parquet(frame: pl.DataFrame, path: Path, metadata: dict[str, str]) -> 
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    path.parent.mkdir(parents=True, exist_ok=True)
+    target = outputset.staged_path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
     table = frame.to_arrow()
     name, fields = field_metadata(frame, path)
     if fields:
@@ -56,10 +62,10 @@ def write_parquet(frame: pl.DataFrame, path: Path, metadata: dict[str, str]) -> 
     if fields:
         merged[f"{METADATA_PREFIX}table".encode()] = name.encode()
     table = table.replace_schema_metadata(merged)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         pq.write_table(table, tmp, compression="zstd")
-        os.replace(tmp, path)
+        os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
     return path
@@ -71,8 +77,9 @@ class ParquetStream:
 
     def __init__(self, path: Path, metadata: dict[str, str]):
         self.path = path
+        self.target = outputset.staged_path(path)
         self.metadata = {f"{METADATA_PREFIX}{k}": str(v) for k, v in metadata.items()}
-        self.tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        self.tmp = self.target.with_name(f".{self.target.name}.{os.getpid()}.tmp")
         self.writer = None
         self.rows = 0
 
@@ -82,7 +89,7 @@ class ParquetStream:
 
         table = frame.to_arrow()
         if self.writer is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.target.parent.mkdir(parents=True, exist_ok=True)
             name, fields = field_metadata(frame, self.path)
             described = pa.schema(
                 [f.with_metadata(fields[f.name]) if f.name in fields else f for f in table.schema]
@@ -103,18 +110,19 @@ class ParquetStream:
             if self.writer is not None:
                 self.writer.close()
             if kind is None and self.writer is not None:
-                os.replace(self.tmp, self.path)
+                os.replace(self.tmp, self.target)
         finally:
             self.tmp.unlink(missing_ok=True)
 
 
 def write_text(path: Path, text: str) -> Path:
     """Write a text file (JSON, Markdown, HTML) atomically: a reader never sees half of it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    target = outputset.staged_path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
+        os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
     return path

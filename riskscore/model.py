@@ -72,13 +72,13 @@ def features(
     con: duckdb.DuckDBPyConnection, as_of_dates: list[dt.date], lineage: bool = True
 ) -> dict[str, pl.DataFrame]:
     """Run the SQL on a connection holding the tables and config: every member's factor raw
-    values on every date (`factors__cells`, sorted when lineage is asked for), the crypto
+    values on every date (`factors__cells`), the crypto
     actions known then with their decay (`actions__points`), the sized actions
     (`exposure__sized_actions`) and the scored rows (`country_dates`). Without `lineage` the
     evidence and source lists stay empty."""
     db.bind_as_of_dates(con, as_of_dates, lineage)
     db.run_models(con, keep=OUTPUT_MODELS)
-    cells = "select * from factors__cells order by row_index, column_index"
+    cells = "select * from factors__cells"
     if not lineage:  # numeric columns only: straight into numpy, no frame
         cells = "select row_index, column_index, raw_value, observed from factors__cells"
     return {
@@ -322,10 +322,13 @@ def _lineage(
     if "evidence_ids" not in cells.columns:
         empty = pl.Series([[]], dtype=kind).new_from_index(0, rows.size)
         return {"evidence_ids": empty, "source_ids": empty}
-    if cells.height != n * f:
-        raise ValueError(f"expected {n * f} factor cells, got {cells.height}")
-    # cells are sorted by (row, column): cell row * f + column; the imputed column points past
-    index = np.where(column < f, rows * f + np.minimum(column, f - 1), n * f)
+    # a cell's place in the row-major (row, column) grid; a member-date without some factor's
+    # row, or an imputed pillar (column f), points past the cells at an empty list
+    where = np.full(n * f + 1, cells.height)
+    where[cells["row_index"].to_numpy() * f + cells["column_index"].to_numpy()] = np.arange(
+        cells.height
+    )
+    index = where[np.where(column < f, rows * f + np.minimum(column, f - 1), n * f)]
     padded = {
         name: pl.concat([cells[name].cast(kind), pl.Series([[]], dtype=kind)])
         for name in ("evidence_ids", "source_ids")

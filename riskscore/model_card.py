@@ -256,7 +256,7 @@ def uncertainty_section(out: Path) -> str:
         [
             "## Uncertainty and sensitivity",
             f"As of {meta.get('as_of')}: {meta.get('draws')} Monte Carlo draws of the modelling "
-            f"choices (seed {meta.get('seed')}, {meta.get('seconds')} s). Choices: factor "
+            f"choices (seed {meta.get('seed')}). Choices: factor "
             "weights and aggregation coefficients +-25%, caps +-25% with a linear or concave "
             "scaling, missing factors re-weighted / 0 / 10, action half-lives +-50% "
             "(state_actions recomputed; exposure_size and past-IMF attention kept). Intervals "

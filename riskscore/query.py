@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from riskscore import settings
+from riskscore import lock, settings
 
 MEMORY_LIMIT = "2GB"
 TIMEOUT_SECONDS = 300.0
@@ -71,6 +71,8 @@ def connect(database: Path) -> duckdb.DuckDBPyConnection:
     try:
         return duckdb.connect(str(database), read_only=True, config=LOCKDOWN)
     except duckdb.Error as err:
+        if lock.database_in_use(err):  # another process writes it: the CLI's lock message
+            raise
         raise QueryError(f"{database}: {one_line(err)}") from None
 
 

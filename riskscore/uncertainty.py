@@ -298,9 +298,10 @@ def write(
     result: Uncertainty, package: pipeline.Package, config: ModelConfig, out: Path
 ) -> list[Path]:
     """out/uncertainty.parquet (OUTPUT_COLUMNS first) and out/sensitivity.parquet."""
+    # no run time in the metadata: identical runs must write byte-identical files
     meta = pipeline.metadata(
         package, config, as_of=result.as_of.isoformat(), draws=str(result.draws),
-        seed=str(result.seed), seconds=f"{result.seconds:.3f}",
+        seed=str(result.seed),
     )  # fmt: skip
     members = result.members.select(*OUTPUT_COLUMNS, pl.exclude(OUTPUT_COLUMNS))
     return [

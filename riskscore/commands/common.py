@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
-from riskscore import settings
+from riskscore import settings, terminal
+from riskscore.lock import writes_out as writes_out  # the decorator for writing commands
 
 if TYPE_CHECKING:
     from riskscore.pipeline import Package
@@ -24,8 +25,9 @@ OUT_DEFAULT = settings.OUT_DIR
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
-    """Print `error: message` on stderr and exit with `code` (2 = bad usage, 1 = bad data)."""
-    typer.echo(f"error: {message}", err=True)
+    """Print `error: message` on stderr (made terminal-safe) and exit with `code`
+    (2 = bad usage, 1 = bad data)."""
+    typer.echo(f"error: {terminal.clean(message)}", err=True)
     raise typer.Exit(code)
 
 
@@ -44,13 +46,15 @@ def load_package(datasets: Path, out: Path) -> Package:
     from riskscore import pipeline
 
     try:
-        return pipeline.load_package(datasets, cache=out / "riskscore.duckdb")
+        with terminal.progress(f"reading the data package {datasets}"):
+            return pipeline.load_package(datasets, cache=out / "riskscore.duckdb")
     except pipeline.InvalidPackage as err:
         for failure in err.report.failures:
-            typer.echo(failure.format(), err=True)
+            typer.echo(terminal.clean(failure.format()), err=True)
         path = pipeline.record_rejections(err.report, out)
         typer.echo(
-            f"{err}; outputs in {out}/ left unchanged; failures recorded in {path}", err=True
+            terminal.clean(f"{err}; outputs in {out}/ left unchanged; failures recorded in {path}"),
+            err=True,
         )
         raise typer.Exit(1) from None
 

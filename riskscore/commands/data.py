@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from riskscore import settings
+from riskscore import settings, terminal
 from riskscore.commands import common
 
 
@@ -34,8 +34,7 @@ def ingest(
         typer.echo("ingest: world_shapes")
         shapes_text = world_shapes.build(shared)
     except IngestError as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(1) from None
+        common.fail(str(err))
     for path in write_all(tables, out):
         typer.echo(f"wrote {path}")
     typer.echo(f"wrote {datapackage.write(out)}")
@@ -58,8 +57,8 @@ def validate(
     from riskscore.validate import validate_package, write_failures
 
     report = validate_package(directory)
-    for failure in report.failures:
-        typer.echo(failure.format())
+    for failure in report.failures:  # values come from the files: shown, never obeyed
+        typer.echo(terminal.clean(failure.format()))
     summary = report.summary()
     width = max(len(t) for t in summary["table"])
     for row in summary.iter_rows(named=True):
@@ -75,6 +74,7 @@ def validate(
     typer.echo(f"{directory}: valid")
 
 
+@common.writes_out
 def build(
     datasets: common.DatasetsOption = common.DATASETS_DEFAULT,
     out: common.OutOption = common.OUT_DEFAULT,

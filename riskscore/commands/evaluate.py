@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from riskscore import outputset, terminal
 from riskscore.commands import common
 
 WIDEST_PRINTED = 10
@@ -27,49 +28,54 @@ def _cell(entry: dict | None) -> str:
 
 
 def _print_backtest(metrics: dict) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    console = Console()
-    event = metrics["event_time"]
+    event, through = metrics["event_time"], metrics["observed_through"]
     detail = event["detail"]
-    table = Table(
-        title=f"Event-time backtest: units from {event['split_on']} (time split), 95% CI over "
-        f"countries, outcomes to {metrics['observed_through']}"
-    )
-    for col in ("units", "predictor", "AUROC", "average precision", "positives"):
-        table.add_column(col)
+    out = terminal.console()
+    right = terminal.Column
+    rows = []
     for h in (365, 90):
         for scope in ("onset", "all"):
             for predictor in ("probability", "score"):
                 entry = detail[f"{scope}_{h}d"][predictor]
-                precision = _cell(entry["average_precision"])
-                table.add_row(f"{scope}, {h} d", predictor, _cell(entry["auroc"]), precision,
-                              str(entry["positives"]))  # fmt: skip
-    console.print(table)
-    episodes = Table(title=f"Episodes: lead in days from the first warning ({event['warning']})")
-    for col in ("episode", "first response", "warned from", "lead (d)", "eve", "outcome"):
-        episodes.add_column(col)
+                rows.append((f"{scope}, {h} d", predictor, _cell(entry["auroc"]),
+                             _cell(entry["average_precision"]), entry["positives"]))  # fmt: skip
+    terminal.table(
+        f"Event-time backtest on units from {event['split_on']} (time split; 95% CI over "
+        f"countries; outcomes observed to {through})",
+        ["units", "predictor", "AUROC", "average precision", right("positives", True)],
+        rows,
+        out,
+    )
+    episodes = []
     for e in metrics["episodes"]:
         lead = "-" if e["lead_days"] is None else str(e["lead_days"])
         eve = "n/a" if e.get("eve_score") is None else f"{e['eve_score']:.1f} #{e['eve_rank']}"
-        episodes.add_row(e["episode"], e["first_response_on"], e["warned_from"] or "never",
-                         lead, eve, e["outcome"])  # fmt: skip
-    console.print(episodes)
+        episodes.append((e["episode"], e["first_response_on"], e["warned_from"] or "never",
+                         lead, eve, e["outcome"]))  # fmt: skip
+    terminal.table(
+        f"Episodes to {through}: lead in days from the first warning ({event['warning']})",
+        ["episode", "first response", "warned from", right("lead (d)", True), "eve", "outcome"],
+        episodes,
+        out,
+    )
     cal = metrics["calibration"]
-    console.print(
+    terminal.line(
         f"Warned >= 30 days ahead: {event['warned_30d']} of {event['episodes']} episodes. "
         f"Calibration ({cal['horizon_days']} d, time split): ECE {cal['ece']:.4f}, largest bin "
-        f"gap {cal['max_bin_gap']:.3f} (bins of >= {cal['min_bin_units']} units)."
+        f"gap {cal['max_bin_gap']:.3f} (bins of >= {cal['min_bin_units']} units).",
+        out=out,
     )
 
 
 def _card(package, config, out: Path) -> None:
     from riskscore import model_card
 
-    typer.echo(f"wrote {model_card.write(package, config, out)}")
+    with outputset.staging(out, "model-card"):
+        path = model_card.write(package, config, out)
+    typer.echo(f"wrote {path}")
 
 
+@common.writes_out
 def backtest(
     datasets: common.DatasetsOption = common.DATASETS_DEFAULT,
     out: common.OutOption = common.OUT_DEFAULT,
@@ -85,8 +91,6 @@ def backtest(
     calibrated probabilities on every month end and action day, onset metrics on a time split
     and leaving one country out, lead times per episode, calibration: out/backtest.parquet,
     backtest_metrics.json, calibration.parquet, calibration_curve.parquet, model_card.md."""
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
     from riskscore import backtest as backtesting
     from riskscore import metrics
     from riskscore.config import load as load_config
@@ -98,20 +102,18 @@ def backtest(
     if reps < 0:
         common.fail(f"--reps must be >= 0, got {reps}", 2)
     package, config = common.load_package(datasets, out), load_config()
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
-    with Progress(*columns, transient=True) as bar:
-        task = bar.add_task("backtest", total=None)
-        result = backtesting.run(
-            package, config, day, reps, seed,
-            progress=lambda step: bar.update(task, description=f"backtest: {step}"),
-        )  # fmt: skip
-    for path in backtesting.write(result, package, config, out):
+    with terminal.progress("backtest", total=backtesting.PROGRESS_STEPS) as bar:
+        result = backtesting.run(package, config, day, reps, seed, bar.step)
+    with outputset.staging(out, "backtest"):
+        paths = backtesting.write(result, package, config, out)
+    for path in paths:
         typer.echo(f"wrote {path}")
     common.refresh_database(out, package)
     _print_backtest(result.metrics)
     _card(package, config, out)
 
 
+@common.writes_out
 def uncertainty(
     draws: Annotated[int | None, typer.Option(help="Monte Carlo draws (default 1000)")] = None,
     as_of: Annotated[str | None, typer.Option(help="Score as of this date (default today)")] = None,
@@ -121,10 +123,6 @@ def uncertainty(
 ) -> None:
     """Score and rank intervals under alternative modelling choices, and which choice matters:
     out/uncertainty.parquet, out/sensitivity.parquet."""
-    from rich.console import Console
-    from rich.progress import Progress
-    from rich.table import Table
-
     from riskscore import uncertainty as simulating
     from riskscore.config import load as load_config
 
@@ -135,30 +133,47 @@ def uncertainty(
         typer.echo("error: --draws must be at least 2", err=True)
         raise typer.Exit(2)
     package, config = common.load_package(datasets, out), load_config()
-    with Progress() as progress:
-        task = progress.add_task("Monte Carlo draws", total=draws)
+    with terminal.progress("Monte Carlo draws", total=draws) as bar:
         result = simulating.run(
-            package, day, config, draws, seed, lambda done, _: progress.update(task, completed=done)
+            package, day, config, draws, seed, lambda done, _: bar.update(completed=done)
         )
-    for path in simulating.write(result, package, config, out):
+    with outputset.staging(out, "uncertainty"):
+        paths = simulating.write(result, package, config, out)
+    for path in paths:
         typer.echo(f"wrote {path}")
     common.refresh_database(out, package)
     typer.echo(
         f"{draws} draws x {result.members.height} members "
         f"({len(simulating.CHOICES) + 2} model runs per draw) in {result.seconds:.2f} s"
     )
-    table = Table(title=f"Widest rank intervals as of {day}")
-    for col in ("iso3", "score", "score p5-p95", "rank", "rank p5-p95", "top driver"):
-        table.add_column(col)
+    right = terminal.Column
     widest = result.members.sort(["rank_interval", "rank"], descending=[True, False])
-    for r in widest.head(WIDEST_PRINTED).iter_rows(named=True):
-        table.add_row(r["iso3"], f"{r['score']:.1f}", f"{r['score_p5']:.1f}-{r['score_p95']:.1f}",
-                      str(r["rank"]), f"{r['rank_p5']:.0f}-{r['rank_p95']:.0f}",
-                      str(r["top_driver"]))  # fmt: skip
-    Console().print(table)
+    terminal.table(
+        f"Widest rank intervals as of {day}",
+        [
+            "iso3",
+            right("score", True),
+            right("score p5-p95", True),
+            right("rank", True),
+            right("rank p5-p95", True),
+            "top driver",
+        ],
+        [
+            (
+                r["iso3"],
+                f"{r['score']:.1f}",
+                f"{r['score_p5']:.1f}-{r['score_p95']:.1f}",
+                r["rank"],
+                f"{r['rank_p5']:.0f}-{r['rank_p95']:.0f}",
+                r["top_driver"],
+            )
+            for r in widest.head(WIDEST_PRINTED).iter_rows(named=True)
+        ],
+    )
     _card(package, config, out)
 
 
+@common.writes_out
 def model_card(
     datasets: common.DatasetsOption = common.DATASETS_DEFAULT,
     out: common.OutOption = common.OUT_DEFAULT,

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from riskscore import outputset, terminal
 from riskscore.commands import common
 
 
@@ -18,6 +19,7 @@ def register(app: typer.Typer) -> None:
     app.command()(scenario)
 
 
+@common.writes_out
 def report(
     as_of: Annotated[
         str | None, typer.Option(help="Report as of this date (default today)")
@@ -34,38 +36,28 @@ def report(
     """
     import time
 
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
     from riskscore.report import build_report
 
     started = time.perf_counter()
     day = common.parse_date(as_of, "--as-of") or dt.date.today()
     package = common.load_package(datasets, out)
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        transient=True,
-    ) as progress:
-        task = progress.add_task("scoring and history", total=None)
+    with terminal.progress("scoring and history") as bar, outputset.staging(out, "report"):
         try:
             files = build_report(
                 out,
                 day,
                 package=package,
                 countries=country,
-                on_start=lambda n: progress.update(task, description="country pages", total=n),
-                on_page=lambda iso3: progress.advance(task),
+                on_start=lambda n: bar.restart("country pages", total=n),
+                on_page=lambda iso3: bar.advance(),
             )
         except KeyError as err:
-            typer.echo(f"error: {err.args[0]}", err=True)
-            raise typer.Exit(1) from None
+            common.fail(err.args[0])
     for note in files.notes:
         typer.echo(note)
     typer.echo(f"wrote {files.index}, {files.summary} and {len(files.countries)} country pages")
     typer.echo(f"report built in {time.perf_counter() - started:.1f} s")
-    typer.echo(f"open file://{files.index.resolve()}")
+    typer.echo(f"open {files.index.resolve().as_uri()}")
 
 
 def diff(
@@ -82,8 +74,6 @@ def diff(
     """How each score changed between two dates, which factors account for it (they add up
     exactly to the change), and which new actions, reviews, arrangements, responses or data
     explain it."""
-    from rich.console import Console
-
     from riskscore import diff as diffing
     from riskscore import export, pipeline
 
@@ -92,10 +82,9 @@ def diff(
     try:
         result = diffing.diff(first, last, iso3, package=package)
     except KeyError as err:
-        typer.echo(f"error: {err.args[0]}", err=True)
-        raise typer.Exit(1) from None
+        common.fail(err.args[0])
     evidence = diffing.describe(result.evidence, package.tables)
-    diffing.render(result, Console(), evidence=evidence, changed_only=not iso3, top=top)
+    diffing.render(result, terminal.console(), evidence=evidence, changed_only=not iso3, top=top)
     if output is not None:
         from riskscore.config import load as load_config
 
@@ -103,6 +92,7 @@ def diff(
         typer.echo(f"wrote {export.write_parquet(diffing.output_frame(result), output, meta)}")
 
 
+@common.writes_out
 def scenario(
     file: Annotated[Path, typer.Argument(help="Scenario .toml or .csv of hypothetical rows")],
     as_of: Annotated[
@@ -116,52 +106,62 @@ def scenario(
 
     The real data and outputs are never touched.
     """
-    from rich.console import Console
-
     from riskscore import scenario as scenarios
 
     try:
         spec = scenarios.read(file)
     except scenarios.ScenarioError as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(2) from None
+        common.fail(str(err), 2)
     day = common.parse_date(as_of, "--as-of")
     package = common.load_package(datasets, out)
     try:
-        result = scenarios.run(spec, package, out, as_of=day)
+        with (
+            terminal.progress(f"scoring scenario {spec.name}"),
+            outputset.staging(out, f"scenario {spec.name}"),
+        ):
+            result = scenarios.run(spec, package, out, as_of=day)
     except scenarios.ScenarioError as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(1) from None
-    _print_scenario(result, Console())
+        common.fail(str(err))
+    _print_scenario(result, terminal.console())
     typer.echo(f"wrote {result.path}")
 
 
 def _print_scenario(result, console) -> None:
     """The hypothetical rows' ids and every country whose score the scenario moves."""
-    from rich.table import Table
-
     s = result.scenario
-    console.print(
-        f"[bold]Scenario {s.name}[/bold] (hypothetical) as of {result.frame['as_of'][0]}: "
-        f"{s.description}",
-        highlight=False,
+    as_of = result.frame["as_of"][0]
+    terminal.line(
+        (f"Scenario {s.name}", "bold"), f" (hypothetical) as of {as_of}: {s.description}",
+        out=console,
+    )  # fmt: skip
+    terminal.line(
+        f"hypothetical rows: {', '.join(result.hypothetical_ids) or 'none with ids'}", out=console
     )
-    console.print(f"hypothetical rows: {', '.join(result.hypothetical_ids) or 'none with ids'}")
     affected = result.frame.filter("affected")
     if affected.is_empty():
-        console.print("No country's score changes.")
+        terminal.line("No country's score changes.", out=console)
         return
-    table = Table(title=f"Affected countries: {affected.height}")
-    for col in ("iso3", "country", "baseline", "scenario", "change", "band", "rank"):
-        table.add_column(
-            col, justify="right" if col in ("baseline", "scenario", "change") else "left"
-        )
+    rows = []
     for r in affected.iter_rows(named=True):
         band = r["band_scenario"]
         if r["band_baseline"] != band:
             band = f"{r['band_baseline']} → {band}"
-        table.add_row(
-            r["iso3"], r["country"], f"{r['score_baseline']:.1f}", f"{r['score_scenario']:.1f}",
-            f"{r['score_change']:+.1f}", band, f"{r['rank_baseline']} → {r['rank_scenario']}",
+        rows.append(
+            (r["iso3"], r["country"], f"{r['score_baseline']:.1f}", f"{r['score_scenario']:.1f}",
+             f"{r['score_change']:+.1f}", band, f"{r['rank_baseline']} → {r['rank_scenario']}")
         )  # fmt: skip
-    console.print(table)
+    right = terminal.Column
+    terminal.table(
+        f"Affected countries as of {as_of}: {affected.height}",
+        [
+            "iso3",
+            "country",
+            right("baseline", True),
+            right("scenario", True),
+            right("change", True),
+            "band",
+            "rank",
+        ],
+        rows,
+        console,
+    )

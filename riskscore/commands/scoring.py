@@ -7,26 +7,35 @@ from typing import Annotated
 
 import typer
 
+from riskscore import outputset, terminal
 from riskscore.commands import common
 
 
 def _print_top(scores, n: int) -> None:
-    from rich.console import Console
-    from rich.table import Table
+    from riskscore.terminal import Column, table
 
-    table = Table(title=f"Top {n} by IMF-conflict risk")
-    for col in ("rank", "iso3", "country", "score", "band", "exposure", "engagement",
-                "vulnerability", "completeness"):  # fmt: skip
-        table.add_column(col)
-    for row in scores.sort("rank").head(n).iter_rows(named=True):
-        table.add_row(
-            str(row["rank"]), row["iso3"], row["country"], f"{row['score']:.1f}", row["band"],
-            f"{row['exposure']:.1f}", f"{row['engagement']:.1f}", f"{row['vulnerability']:.1f}",
+    as_of = scores["as_of"].max()
+    columns = [Column("rank", right=True), "iso3", "country", Column("score", right=True), "band",
+               Column("exposure", right=True), Column("engagement", right=True),
+               Column("vulnerability", right=True), Column("completeness", right=True)]  # fmt: skip
+    rows = [
+        (
+            row["rank"],
+            row["iso3"],
+            row["country"],
+            f"{row['score']:.1f}",
+            row["band"],
+            f"{row['exposure']:.1f}",
+            f"{row['engagement']:.1f}",
+            f"{row['vulnerability']:.1f}",
             f"{row['completeness']:.0%}",
-        )  # fmt: skip
-    Console().print(table)
+        )
+        for row in scores.sort("rank").head(n).iter_rows(named=True)
+    ]
+    table(f"Top {n} by IMF-conflict risk as of {as_of}", columns, rows)
 
 
+@common.writes_out
 def score(
     as_of: Annotated[str | None, typer.Option(help="Score as of this date (default today)")] = None,
     datasets: common.DatasetsOption = common.DATASETS_DEFAULT,
@@ -39,12 +48,15 @@ def score(
     day = common.parse_date(as_of, "--as-of") or dt.date.today()
     package = common.load_package(datasets, out)
     run, _ = pipeline.run_model([day], package=package)
-    for path in pipeline.write_scores(run, package, out, day):
+    with outputset.staging(out, "score"):
+        paths = pipeline.write_scores(run, package, out, day)
+    for path in paths:
         typer.echo(f"wrote {path}")
     common.refresh_database(out, package)
     _print_top(run.scores, top)
 
 
+@common.writes_out
 def history(
     start: Annotated[str, typer.Option(help="First date")] = "2015-01-01",
     end: Annotated[str | None, typer.Option(help="Last date (default today)")] = None,
@@ -56,8 +68,6 @@ def history(
 
     A daily panel carries no evidence or source lists in its contributions (run `explain` or
     `score --as-of` for the rows behind one day); the other frequencies carry them."""
-    from rich.progress import Progress
-
     from riskscore import model, pipeline
 
     if freq not in pipeline.FREQUENCIES:
@@ -70,13 +80,11 @@ def history(
     package = common.load_package(datasets, out)
     with (
         model.Engine(package.tables) as engine,
-        Progress(transient=True) as bar,
+        terminal.progress(f"scoring {len(dates)} dates", total=len(dates)) as bar,
+        outputset.staging(out, "history"),
     ):
-        task = bar.add_task(f"scoring {len(dates)} dates", total=len(dates))
         runs = engine.batches(
-            dates,
-            lineage=freq != "day",
-            progress=lambda done, _: bar.update(task, completed=done),
+            dates, lineage=freq != "day", progress=lambda done, _: bar.update(completed=done)
         )
         paths, rows = pipeline.write_history(runs, package, engine.config, out, first, last, freq)
     for path in paths:
@@ -93,8 +101,6 @@ def explain(
     top: Annotated[int, typer.Option(help="Rows per section")] = 8,
 ) -> None:
     """Print why a country scores what it does: pillars, factors, actions, arrangements."""
-    from rich.console import Console
-
     from riskscore import explain as explaining
     from riskscore import pipeline
 
@@ -106,7 +112,7 @@ def explain(
     except KeyError as err:
         typer.echo(f"error: {err.args[0]}", err=True)
         raise typer.Exit(1) from None
-    explaining.render(result, Console(), top=top)
+    explaining.render(result, terminal.console(), top=top)
 
 
 def register(app: typer.Typer) -> None:

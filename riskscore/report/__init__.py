@@ -20,8 +20,8 @@ from pathlib import Path
 from riskscore import diff, export, pipeline, settings
 from riskscore.config import ModelConfig
 from riskscore.config import load as load_config
+from riskscore.report import downloads, maps, pages, summary, tables
 from riskscore.report import inputs as report_inputs
-from riskscore.report import maps, pages, summary, tables
 
 __all__ = ["ReportFiles", "build_report"]
 
@@ -76,7 +76,8 @@ def build_report(
     model_card = (out / "model_card.md").exists()
     world = maps.score_map(data)
     export.write_text(files.map, f'<?xml version="1.0" encoding="UTF-8"?>\n{world}\n')
-    export.write_text(files.index, pages.index_page(data, change, model_card, world))
+    offered = downloads.downloads(out)
+    export.write_text(files.index, pages.index_page(data, change, model_card, world, offered))
     export.write_text(files.summary, summary.build(data, change, evidence))
 
     sources = tables.source_index(data.tables["sources"])

@@ -19,6 +19,7 @@ WIDTH = 960
 LEFT = 150  # room for band names (history) and lane names (timeline)
 RIGHT = 110  # room for direct labels at the end of each line
 HISTORY_START = dt.date(2015, 1, 1)
+AXIS_TITLE = "Score (0–100)"
 LABEL_CHARS = 62  # factor labels longer than this are cut in the waterfall (full text on hover)
 
 
@@ -102,6 +103,9 @@ def history_chart(
     x = time_scale(as_of)
     y = LinearScale(0, 100, bottom, top)
     _band_background(svg, y, bands, LEFT, WIDTH - RIGHT)
+    middle = (top + bottom) / 2  # the y-axis title, turned to run up the left edge
+    svg.text(16, middle, AXIS_TITLE, text_anchor="middle", transform=f"rotate(-90 16 {middle:g})",
+             class_="axis-title", fill="#444")  # fmt: skip
     date_axis(svg, x, top, bottom)
     svg.line(x(as_of), top, x(as_of), bottom, class_="as-of")
 

@@ -85,9 +85,14 @@ def _points(history: pl.DataFrame, iso3: str) -> list[tuple[dt.date, float, str]
 
 
 def index_page(
-    inputs: ReportInputs, change: ScoreDiff | None, model_card: bool, world: Markup | None = None
+    inputs: ReportInputs,
+    change: ScoreDiff | None,
+    model_card: bool,
+    world: Markup | None = None,
+    downloads: dict[str, list] | None = None,
 ) -> str:
-    """The index: the world map (`world`, drawn here if not given), history, ranked table."""
+    """The index: the world map (`world`, drawn here if not given), history, ranked table,
+    downloads."""
     rows = tables.ranked_rows(inputs, change)
     leaders = [r for r in rows if r["score"] > 0][:TOP_SERIES]
     series = [
@@ -120,6 +125,7 @@ def index_page(
             first_on=inputs.history["as_of"].min(),
             world=world if world is not None else maps.score_map(inputs),
             pillar_maps=maps.pillar_maps(inputs),
+            downloads=downloads or {},
         )
     )
 

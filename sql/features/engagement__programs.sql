@@ -115,6 +115,8 @@ latest_reviews as (
         f.iso3,
         f.as_of,
         r.completed_on,
+        r.review_no,
+        f.arrangement_id,
         r.source_id,
         f.arrangement_id || ' review ' || r.review_no as evidence_id
     from in_force as f
@@ -128,8 +130,10 @@ last_review as (
         iso3,
         as_of,
         max(completed_on) as completed_on,
-        arg_max(source_id, (completed_on, evidence_id)) as source_id,
-        arg_max(evidence_id, (completed_on, evidence_id)) as evidence_id
+        -- reviews completed on the same day: the later review number, then the arrangement id,
+        -- so the evidence picked never depends on the order rows arrive in
+        arg_max(source_id, (completed_on, review_no, arrangement_id)) as source_id,
+        arg_max(evidence_id, (completed_on, review_no, arrangement_id)) as evidence_id
     from latest_reviews
     group by iso3, as_of
 ),
