@@ -78,7 +78,7 @@ def report_out(tmp_path_factory, real_package) -> Path:
     out = tmp_path_factory.mktemp("out")
     start = pipeline.HISTORY_START
     history = model.run(real_package.tables, pipeline.period_ends(start, AS_OF))
-    pipeline.write_history(history, real_package, out, start, AS_OF, "quarter")
+    pipeline.write_history([history], real_package, history.config, out, start, AS_OF, "quarter")
     pipeline.write_scores(model.run(real_package.tables, [AS_OF]), real_package, out, AS_OF)
     build_report(out, AS_OF, package=real_package, countries=["PAK", "SLV"])
     return out
