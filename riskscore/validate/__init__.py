@@ -149,8 +149,16 @@ def validate_package(
             report.tables[name] = result.frame
     if check:
         suspects = {name: r.suspect_keys for name, r in results.items() if r.suspect_keys}
-        cross = checks.foreign_key_failures(report.tables, suspects)
-        for name, frame in checks.reference_date_failures(report.tables).items():
+        # a referenced table that lost rows, or whose key column has failures, cannot tell a
+        # wrong reference from a consequence of its own failure: its references are not judged
+        targets = {name: report.tables[name] for name, r in results.items() if r.complete}
+        unsure = {
+            (name, column)
+            for name, r in results.items()
+            for column in r.row_failures["column"].unique().to_list()
+        }
+        cross = checks.foreign_key_failures(report.tables, targets, suspects, unsure)
+        for name, frame in checks.reference_date_failures(report.tables, targets).items():
             cross[name] = pl.concat([cross[name], frame]) if name in cross else frame
         for name, frame in cross.items():
             results[name].row_failures = pl.concat([results[name].row_failures, frame])

@@ -182,18 +182,23 @@ def foreign_key_screens(table: Table, parents: dict[str, pl.DataFrame]) -> list[
 
 
 def foreign_key_failures(
-    frames: dict[str, pl.DataFrame], suspects: dict[str, list[ForeignKey]]
+    frames: dict[str, pl.DataFrame],
+    targets: dict[str, pl.DataFrame],
+    suspects: dict[str, list[ForeignKey]],
+    unsure: set[tuple[str, str]] = frozenset(),
 ) -> dict[str, pl.DataFrame]:
     """The rows whose references do not resolve, for the `suspects` the screens flagged:
-    iso3 -> countries, source_id -> sources (one failure per unknown id of a ';' list)."""
+    iso3 -> countries, source_id -> sources (one failure per unknown id of a ';' list).
+    References into a table missing from `targets` (unparsed, or incomplete), or into a
+    (table, column) that is `unsure` (has failures of its own), are not judged."""
     out: dict[str, list[pl.DataFrame]] = {}
     for name, keys in suspects.items():
         frame = frames.get(name)
         for fk in keys:
-            target = frames.get(fk.reference_table)
-            if frame is None or target is None:
-                continue
             (field,), (ref_field,) = fk.fields, fk.reference_fields
+            target = targets.get(fk.reference_table)
+            if frame is None or target is None or (fk.reference_table, ref_field) in unsure:
+                continue
             refs = frame.select(ROW, pl.col(field).alias("value")).drop_nulls("value")
             if fk.many:
                 refs = refs.with_columns(pl.col("value").str.split(";")).explode("value")
@@ -211,13 +216,16 @@ def foreign_key_failures(
     return {name: pl.concat(parts) for name, parts in out.items()}
 
 
-def reference_date_failures(frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
-    """`ReferenceDate` entries: no row links a row of another table dated after it."""
+def reference_date_failures(
+    frames: dict[str, pl.DataFrame], targets: dict[str, pl.DataFrame]
+) -> dict[str, pl.DataFrame]:
+    """`ReferenceDate` entries: no row links a row of another table dated after it (rows of
+    tables missing from `targets` are not judged)."""
     out: dict[str, list[pl.DataFrame]] = {}
     for entry in RULES:
         if not isinstance(entry, ReferenceDate):
             continue
-        frame, target = frames.get(entry.table), frames.get(entry.reference_table)
+        frame, target = frames.get(entry.table), targets.get(entry.reference_table)
         if frame is None or target is None:
             continue
         links = (

@@ -39,6 +39,13 @@ class TableResult:
     suspect_keys: list[ForeignKey] = field(default_factory=list)  # foreign keys to look into
     stripped: bool = False  # whether every cell had to be stripped (see TablePlan)
 
+    @property
+    def complete(self) -> bool:
+        """Whether every record of the file made it into the frame. A table that lost rows to
+        a ragged line or a syntax error is not used to judge references to it: the rows that
+        point at the lost ones would all fail, burying the one failure that matters."""
+        return self.frame is not None and not any(f.line > 1 for f in self.failures)
+
 
 def read_bytes(directory: Path, table: Table) -> tuple[bytes, list[Failure]]:
     """The table file's bytes (b"" when it cannot be read) and why it could not."""
@@ -187,7 +194,8 @@ def run_plans(plans: dict[str, TablePlan | TableResult]) -> dict[str, TableResul
     works = pl.collect_all([p.work() for p in ready.values()], optimizations=_OPTIMIZATIONS)
     works = dict(zip(ready, works, strict=True))
     checked = [n for n, p in ready.items() if p.check]
-    queries = [ready[n].flags(works[n], works) for n in checked]
+    parents = {n: w for n, w in works.items() if not ready[n].split.failures}  # see `complete`
+    queries = [ready[n].flags(works[n], parents) for n in checked]
     flags = dict(zip(checked, pl.collect_all(queries, optimizations=_OPTIMIZATIONS), strict=True))
     for name, plan in ready.items():
         results[name] = plan.finish(works[name], flags.get(name))
