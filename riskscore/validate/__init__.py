@@ -155,6 +155,7 @@ def validate_package(
         unsure = {
             (name, column)
             for name, r in results.items()
+            if not r.row_failures.is_empty()
             for column in r.row_failures["column"].unique().to_list()
         }
         cross = checks.foreign_key_failures(report.tables, targets, suspects, unsure)

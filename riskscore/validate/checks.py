@@ -17,6 +17,7 @@ import polars as pl
 from riskscore.schemas import (
     RULES,
     SCHEDULED_DATES,
+    TABLES,
     DateOrder,
     ForeignKey,
     ImpliedValue,
@@ -25,14 +26,18 @@ from riskscore.schemas import (
     Table,
 )
 from riskscore.validate import failures as fl
-from riskscore.validate.columns import Rule, compile_table, typed
+from riskscore.validate.columns import Rule, above, compile_table, typed
 from riskscore.validate.reader import ROW
 
 FAILURE_FRAME = {ROW: pl.Int64, "column": pl.String, "rule": pl.String, "value": pl.String}
 
 
+_NONE = pl.DataFrame(schema=FAILURE_FRAME)
+
+
 def no_failures() -> pl.DataFrame:
-    return pl.DataFrame(schema=FAILURE_FRAME)
+    """An empty failures frame (frames are immutable, so one serves everywhere)."""
+    return _NONE
 
 
 def _text(expr: pl.Expr) -> pl.Expr:
@@ -58,7 +63,10 @@ def table_rules(table: Table, today: dt.date) -> list[Rule]:
     for column, dtype in compiled.dtypes.items():
         if dtype == pl.Date and (table.name, column) not in SCHEDULED_DATES:
             value = pl.col(typed(column))
-            rules.append(Rule(column, fl.NOT_IN_FUTURE.name, value > today, _text(value)))
+            test = above(typed(column), today, True)
+            rules.append(
+                Rule(column, fl.NOT_IN_FUTURE.name, value > today, _text(value), test=test)
+            )
     for entry in RULES:
         if entry.table == table.name and not isinstance(entry, ReferenceDate):
             rules.append(_entry_rule(entry))
@@ -88,7 +96,9 @@ def _entry_rule(entry: DateOrder | ImpliedValue | PlausibleRange) -> Rule:
         expected = key.replace_strict(dict(entry.mapping), default=None, return_dtype=pl.String)
         rule = fl.CONSISTENT.rule(f"{entry.dependent}=f({entry.key})")
         value = pl.format("{} (for {})", _text(dependent), _text(key))
-        return Rule(entry.dependent, rule, expected.is_not_null() & (dependent != expected), value)
+        bad = expected.is_not_null() & (dependent != expected)
+        pair = (typed(entry.key), typed(entry.dependent))
+        return Rule(entry.dependent, rule, bad, value, distinct=pair)
     if isinstance(entry, PlausibleRange):
         value, unit = pl.col(typed(entry.column)), pl.col(typed(entry.by))
         # one comparison per unit (a handful) beats looking each row's bounds up
@@ -164,20 +174,37 @@ def pandera_failures(table: Table, frame: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame(out, schema=FAILURE_FRAME, orient="row")
 
 
-def foreign_key_screens(table: Table, parents: dict[str, pl.DataFrame]) -> list[pl.Expr]:
-    """Per foreign key of `table`, an expression over its working frame that is true when some
+Screen = tuple[pl.Expr, tuple[str, ...]]  # an aggregate "may be broken", and its `distinct`
+
+
+def referenced_keys(parents: dict[str, pl.DataFrame]) -> dict[tuple[str, str], pl.Series]:
+    """Every key column some foreign key points at, as one list value (for `is_in`), from the
+    working frames of the tables that parsed."""
+    out = {}
+    for table in TABLES.values():
+        for fk in table.foreign_keys:
+            (ref_field,) = fk.reference_fields
+            target = (fk.reference_table, ref_field)
+            if target not in out and fk.reference_table in parents:
+                column = parents[fk.reference_table].get_column(typed(ref_field))
+                out[target] = column.drop_nulls().unique().implode()
+    return out
+
+
+def foreign_key_screens(table: Table, known: dict[tuple[str, str], pl.Series]) -> list[Screen]:
+    """Per foreign key of `table`, an aggregate over its working frame that is true when some
     reference may be unknown: a value that is not a referenced key as a whole (a ';' list never
     is, so lists are always looked into). False when the referenced table could not be parsed,
-    as nothing can be said then. `parents` are the working frames of the other tables."""
-    out = []
+    as nothing can be said then. `known` comes from `referenced_keys`."""
+    out: list[Screen] = []
     for fk in table.foreign_keys:
-        parent = parents.get(fk.reference_table)
-        if parent is None:
-            out.append(pl.lit(False))
-            continue
         (field,), (ref_field,) = fk.fields, fk.reference_fields
-        known = parent.get_column(typed(ref_field)).drop_nulls().unique()
-        out.append((~pl.col(typed(field)).drop_nulls().is_in(known.implode())).any())
+        keys = known.get((fk.reference_table, ref_field))
+        if keys is None:
+            out.append((pl.lit(False), ()))
+            continue
+        column = pl.col(typed(field))
+        out.append(((~column.drop_nulls().is_in(keys)).any(), (typed(field),)))
     return out
 
 

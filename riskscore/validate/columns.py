@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import re._parser as re_parser
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import polars as pl
@@ -44,12 +45,6 @@ TYPE_NAMES = {
     pl.Date: "date",
     pl.String: "string",
 }
-COMPARISONS = {  # pandera check -> (symbol, statistic, polars comparison that is bad)
-    "greater_than_or_equal_to": (">=", "min_value", lambda e, v: e < v),
-    "greater_than": (">", "min_value", lambda e, v: e <= v),
-    "less_than_or_equal_to": ("<=", "max_value", lambda e, v: e > v),
-    "less_than": ("<", "max_value", lambda e, v: e >= v),
-}
 
 
 def typed(column: str) -> str:
@@ -58,11 +53,71 @@ def typed(column: str) -> str:
 
 
 @dataclass(frozen=True)
+class Stats:
+    """Per working column its count of nulls; per parsed number or date its least and greatest
+    value. Missing values, type failures and range checks are answered from these, so the search
+    for broken rules needs one expression per column rather than one per rule."""
+
+    nulls: dict[str, int]
+    low: dict[str, object]
+    high: dict[str, object]
+
+    @staticmethod
+    def expressions(dtypes: dict[str, pl.DataType]) -> list[pl.Expr]:
+        """The aggregates of the one-row query whose result `Stats.of` reads."""
+        ranged = [typed(c) for c, t in dtypes.items() if t != pl.String]
+        return [
+            *[pl.col(c).null_count().alias(f"n{c}") for c in [*dtypes, *map(typed, dtypes)]],
+            *[pl.col(c).min().alias(f"l{c}") for c in ranged],
+            *[pl.col(c).max().alias(f"h{c}") for c in ranged],
+        ]
+
+    @staticmethod
+    def of(row: dict[str, object]) -> Stats:
+        part = {kind: {k[1:]: v for k, v in row.items() if k[0] == kind} for kind in "nlh"}
+        return Stats(part["n"], part["l"], part["h"])  # type: ignore[arg-type]
+
+
+def _more_nulls(column: str, than: str | None) -> Callable[[Stats], bool]:
+    """More nulls in `column` than in `than` (a value that did not parse), or any at all."""
+    return lambda stats: stats.nulls[column] > (stats.nulls[than] if than else 0)
+
+
+def below(column: str, bound: object, inclusive: bool) -> Callable[[Stats], bool]:
+    """Some value under `bound` (or at it, if not `inclusive`)?"""
+
+    def test(stats: Stats) -> bool:
+        low = stats.low.get(column)
+        return low is not None and (low < bound if inclusive else low <= bound)
+
+    return test
+
+
+def above(column: str, bound: object, inclusive: bool) -> Callable[[Stats], bool]:
+    def test(stats: Stats) -> bool:
+        high = stats.high.get(column)
+        return high is not None and (high > bound if inclusive else high >= bound)
+
+    return test
+
+
+COMPARISONS = {  # pandera check -> (symbol, statistic, polars comparison that is bad, its test)
+    "greater_than_or_equal_to": (">=", "min_value", lambda e, v: e < v, (below, True)),
+    "greater_than": (">", "min_value", lambda e, v: e <= v, (below, False)),
+    "less_than_or_equal_to": ("<=", "max_value", lambda e, v: e > v, (above, True)),
+    "less_than": ("<", "max_value", lambda e, v: e >= v, (above, False)),
+}
+
+
+@dataclass(frozen=True)
 class Rule:
     """A rule over the rows of one table: bad rows, and the value to print for each.
 
     `screen`, when given, is a cheaper test that is true somewhere whenever `bad` is (it may be
     true without a failure); the search for broken rules uses it, and `bad` decides the rows.
+    `distinct` names the working columns `bad` reads when it judges each row by those values
+    alone: the search then looks at their distinct values only (a code column of 100,000 rows
+    holds a few hundred).
     """
 
     column: str
@@ -70,6 +125,8 @@ class Rule:
     bad: pl.Expr
     value: pl.Expr
     screen: pl.Expr | None = None
+    distinct: tuple[str, ...] = ()
+    test: Callable[[Stats], bool] | None = None  # answers "may be broken" from column stats
 
     def broken(self) -> pl.Expr:
         """True when some row may break the rule (the search for broken rules)."""
@@ -86,6 +143,7 @@ class Compiled:
     rules: list[Rule]
     free_text: list[str]  # text columns no vocabulary or strict pattern constrains
     pandera: bool
+    stats: list[pl.Expr]  # Stats.expressions of the working frame
 
 
 def _text(column: str) -> pl.Expr:
@@ -104,8 +162,10 @@ def _parse(column: str, dtype) -> pl.Expr:
         # polars takes decimal and exponent forms, and nan/inf, which are refused here
         number = text.cast(pl.Float64, strict=False)
         value = pl.when(number.is_finite()).then(number)
-    elif dtype == pl.Boolean:
-        value = text.replace_strict(BOOLEANS, default=None, return_dtype=pl.Boolean)
+    elif dtype == pl.Boolean:  # comparisons of short strings beat a hash lookup per row
+        truth = [t for t, v in BOOLEANS.items() if v]
+        falsity = [t for t, v in BOOLEANS.items() if not v]
+        value = pl.when(text.is_in(truth)).then(True).when(text.is_in(falsity)).then(False)
     elif dtype == pl.Date:
         value = pl.when(text.str.contains(DATE)).then(text.str.to_date("%Y-%m-%d", strict=False))
     else:
@@ -117,26 +177,32 @@ def _shown(value: object) -> str:
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
-def _check_rule(column: str, check) -> Rule | None:
+def _check_rule(column: str, check, dtype) -> Rule | None:
     """A pandera built-in check as a Rule, or None if it is not one compiled here."""
     value = pl.col(typed(column))
     shown = value.cast(pl.String)
     stats = check.statistics or {}
+    codes = (typed(column),) if dtype == pl.String else ()  # text columns with checks hold codes
     if check.name == "isin":
         allowed = list(stats["allowed_values"])
-        return Rule(column, fl.VOCABULARY.name, ~value.is_in(allowed), shown)
+        return Rule(column, fl.VOCABULARY.name, ~value.is_in(allowed), shown, distinct=codes)
     if check.name == "str_matches":
         pattern = stats["pattern"]
         pattern = pattern if pattern.startswith("^") else "^" + pattern
-        return Rule(column, fl.PATTERN.name, ~value.str.contains(pattern), shown)
+        bad = ~value.str.contains(pattern)
+        return Rule(column, fl.PATTERN.name, bad, shown, distinct=codes)
     if check.name in COMPARISONS:
-        symbol, stat, bad = COMPARISONS[check.name]
+        symbol, stat, bad, (side, inclusive) = COMPARISONS[check.name]
         bound = stats[stat]
-        return Rule(column, fl.RANGE.rule(f"{symbol}{_shown(bound)}"), bad(value, bound), shown)
+        rule = fl.RANGE.rule(f"{symbol}{_shown(bound)}")
+        test = side(typed(column), bound, inclusive)
+        return Rule(column, rule, bad(value, bound), shown, test=test)
     if check.name == "in_range":
         low, high = stats["min_value"], stats["max_value"]
         bad = (value < low) | (value > high)
-        return Rule(column, fl.RANGE.rule(f"{_shown(low)}..{_shown(high)}"), bad, shown)
+        under, over = below(typed(column), low, True), above(typed(column), high, True)
+        rule = fl.RANGE.rule(f"{_shown(low)}..{_shown(high)}")
+        return Rule(column, rule, bad, shown, test=lambda s: under(s) or over(s))
     return None
 
 
@@ -205,22 +271,26 @@ def compile_table(table: Table) -> Compiled:
         dtypes[name] = dtype
         parse.append(_parse(name, dtype))
         text, value = _text(name), pl.col(typed(name))
-        type_rule = fl.TYPE.rule(TYPE_NAMES[dtype])
-        rules.append(Rule(name, type_rule, text.is_not_null() & value.is_null(), text))
+        if dtype != pl.String:  # text is its own value: it cannot fail to parse
+            type_rule = fl.TYPE.rule(TYPE_NAMES[dtype])
+            bad = text.is_not_null() & value.is_null()
+            test = _more_nulls(typed(name), name)
+            rules.append(Rule(name, type_rule, bad, text, test=test))
         if not column.nullable:
-            rules.append(Rule(name, fl.REQUIRED.name, text.is_null(), pl.lit("")))
+            test = _more_nulls(name, None)
+            rules.append(Rule(name, fl.REQUIRED.name, text.is_null(), pl.lit(""), test=test))
         if dtype == pl.String and not _strict(column.checks):
             free_text.append(name)
             bad = text.str.contains(CONTROL)
             rules.append(Rule(name, fl.CONTROL_CHARACTER.name, bad, text))
         for check in column.checks:
-            rule = _check_rule(name, check)
+            rule = _check_rule(name, check, dtype)
             if rule is None:
                 pandera = True
             else:
                 rules.append(rule)
         pandera = pandera or bool(column.unique)
-    return Compiled(dtypes, parse, rules, free_text, pandera)
+    return Compiled(dtypes, parse, rules, free_text, pandera, Stats.expressions(dtypes))
 
 
 def text_columns(columns: list[str]) -> list[pl.Expr]:

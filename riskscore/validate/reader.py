@@ -40,13 +40,17 @@ class Split:
     lines: Callable[[pl.Series], pl.Series]
     failures: list[Failure] = field(default_factory=list)
     exact: bool = True
+    blank_lines: bool = False  # fast path: polars kept a row of nulls for a blank line
 
     @property
     def fields(self) -> list[str]:
         return [c for c in self.cells.columns if c != ROW]
 
     def records(self) -> pl.LazyFrame:
-        """The data records (header and blank lines dropped), lazily."""
+        """The data records (header and blank lines dropped), lazily. Without blank lines that
+        is a slice, which copies nothing."""
+        if not self.blank_lines:
+            return self.cells.lazy().slice(1)
         return self.cells.lazy().filter((pl.col(ROW) > 0) & ~_blank(self.fields))
 
 
@@ -54,19 +58,25 @@ def _blank(fields: list[str]) -> pl.Expr:
     return pl.all_horizontal(pl.col(c).is_null() for c in fields)
 
 
-def _whole_records(frame: pl.DataFrame, body: bytes) -> bool:
-    """Whether polars split the file into whole records. A short row leaves its last field
-    null, and only then are commas counted: each must separate two fields of a non-blank row
-    or sit inside a (quoted) value."""
+def _whole_records(frame: pl.DataFrame, body: bytes) -> tuple[bool, bool]:
+    """Whether polars split the file into whole records, and whether it kept blank lines.
+
+    A short row leaves its last field null, and only then are commas counted: each must
+    separate two fields of a non-blank row or sit inside a (quoted) value."""
     fields = [c for c in frame.columns if c != ROW]
-    rows = frame.filter(~_blank(fields))
-    if rows[fields[-1]].null_count() == 0:
-        return True
-    inside = 0
+    if frame.get_column(fields[-1]).null_count() == 0:  # no short row, no blank line
+        return True, False
+    blank = _blank(fields)
+    short, blanks = frame.select(
+        (pl.col(fields[-1]).is_null() & ~blank).sum().alias("short"), blank.sum().alias("blank")
+    ).row(0)
+    if short == 0:
+        return True, blanks > 0
+    counts = [(~blank).sum().alias("rows")]
     if b'"' in body:
-        counts = rows.select(pl.col(c).str.count_matches(",", literal=True).sum() for c in fields)
-        inside = int(sum(counts.row(0)))
-    return rows.height * (len(fields) - 1) + inside == body.count(b",")
+        counts += [pl.col(c).str.count_matches(",", literal=True).sum() for c in fields]
+    rows, *inside = frame.select(counts).row(0)
+    return rows * (len(fields) - 1) + sum(inside) == body.count(b","), blanks > 0
 
 
 def _fast_lines(cells: pl.DataFrame, quoted: bool) -> Callable[[pl.Series], pl.Series]:
@@ -160,9 +170,11 @@ def split_csv(
     not split at all, so a file of noise yields one header failure rather than one per line.
     """
     frame = None if exact else _polars_split(body)
-    if frame is None or not _whole_records(frame, body):
+    whole, blank_lines = _whole_records(frame, body) if frame is not None else (False, False)
+    if frame is None or not whole:
         return _exact_split(body.decode("utf-8"), file, header_ok)
     header = [(v or "").strip() for v in frame.row(0)[1:]]
     if not header_ok(header):
         return Split(header, frame.clear(), lambda rows: rows + 1, exact=False)
-    return Split(header, frame, _fast_lines(frame, b'"' in body), exact=False)
+    lines = _fast_lines(frame, b'"' in body)
+    return Split(header, frame, lines, exact=False, blank_lines=blank_lines)
