@@ -174,9 +174,6 @@ def pandera_failures(table: Table, frame: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame(out, schema=FAILURE_FRAME, orient="row")
 
 
-Screen = tuple[pl.Expr, tuple[str, ...]]  # an aggregate "may be broken", and its `distinct`
-
-
 def referenced_keys(parents: dict[str, pl.DataFrame]) -> dict[tuple[str, str], pl.Series]:
     """Every key column some foreign key points at, as one list value (for `is_in`), from the
     working frames of the tables that parsed."""
@@ -191,12 +188,14 @@ def referenced_keys(parents: dict[str, pl.DataFrame]) -> dict[tuple[str, str], p
     return out
 
 
-def foreign_key_screens(table: Table, known: dict[tuple[str, str], pl.Series]) -> list[Screen]:
+def foreign_key_screens(
+    table: Table, known: dict[tuple[str, str], pl.Series]
+) -> list[tuple[pl.Expr, tuple[str, ...]]]:
     """Per foreign key of `table`, an aggregate over its working frame that is true when some
     reference may be unknown: a value that is not a referenced key as a whole (a ';' list never
     is, so lists are always looked into). False when the referenced table could not be parsed,
     as nothing can be said then. `known` comes from `referenced_keys`."""
-    out: list[Screen] = []
+    out: list[tuple[pl.Expr, tuple[str, ...]]] = []
     for fk in table.foreign_keys:
         (field,), (ref_field,) = fk.fields, fk.reference_fields
         keys = known.get((fk.reference_table, ref_field))

@@ -2,9 +2,10 @@
 
 Generic over `schemas.TABLES`: the header, the types and the rules all come from the table's
 model and the declarative entries, so a new table needs nothing here. The work is split so
-the package can run every table's queries in one `polars.collect_all`: `open_table` splits the
-file and checks its header, `TablePlan.queries` are the lazy queries, `TablePlan.finish` turns
-their results into a `TableResult`.
+the package can run every table's queries together (`run_plans`, one `polars.collect_all` per
+round): `open_table` splits the file and checks its header; `TablePlan.work` parses it;
+`TablePlan.flag_queries` ask which rules may be broken; `TablePlan.finish` finds the failing
+rows of those and returns a `TableResult`.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ import polars as pl
 
 from riskscore import settings
 from riskscore.schemas import ForeignKey, Table
-from riskscore.validate import checks
+from riskscore.validate import checks, screens
 from riskscore.validate import failures as fl
-from riskscore.validate.columns import Stats, compile_table, text_columns, typed
+from riskscore.validate.columns import compile_table, text_columns, typed
 from riskscore.validate.failures import Failure
 from riskscore.validate.files import InputError, read_input, text_body
 from riskscore.validate.reader import ROW, Split, cell_column, split_csv
@@ -109,40 +110,17 @@ class TablePlan:
 
     def flag_queries(
         self, work: pl.DataFrame, known: dict[tuple[str, str], pl.Series]
-    ) -> list[Query]:
-        """Queries telling, for each rule and then each foreign key (by position), whether some
-        row may break it: one for the column stats that answer the simple rules, one per set of
-        `distinct` columns (on large tables), one for the rest."""
-        rules = self.rules()
-        tested = [(i, r.test) for i, r in enumerate(rules) if r.test is not None]
-        screens = [(i, r.broken(), r.distinct) for i, r in enumerate(rules) if r.test is None]
+    ) -> list[screens.Query]:
+        """Queries telling, for each rule and then each foreign key, whether some row may
+        break it (see riskscore.validate.screens)."""
         keys = checks.foreign_key_screens(self.table, known)
-        screens += [(len(rules) + j, expr, cols) for j, (expr, cols) in enumerate(keys)]
-        wide = work.height >= DISTINCT_MIN_ROWS
-        sets = sorted({cols for _, _, cols in screens if cols and wide}, key=len, reverse=True)
-        groups: dict[tuple[str, ...], list[tuple[int, pl.Expr]]] = {}
-        for i, expr, columns in screens:
-            # the distinct values of a wider set hold those of its subsets: one query serves all
-            group = next((s for s in sets if set(columns) <= set(s)), ()) if columns else ()
-            groups.setdefault(group, []).append((i, expr))
-        out = []
-        stats = compile_table(self.table).stats if tested else []
-        groups.setdefault((), [])  # the stats ride along with the rules over every row
-        for columns, members in groups.items():
-            frame = work.lazy().select(columns).unique() if columns else work.lazy()
-            exprs = [expr.alias(str(i)) for i, expr in members]
-            answers: list = [(i, None) for i, _ in members]
-            if not columns:
-                exprs, answers = exprs + stats, answers + tested
-            if exprs:
-                out.append(Query(answers, frame.select(exprs)))
-        return out
+        return screens.queries(work, self.rules(), keys, compile_table(self.table).stats)
 
     def flags(self, work: pl.DataFrame, known: dict[tuple[str, str], pl.Series]) -> list[bool]:
         """The flags of `flag_queries`, collected here (for a table run on its own)."""
         queries = self.flag_queries(work, known)
-        frames = pl.collect_all([q.frame for q in queries], optimizations=_OPTIMIZATIONS)
-        return _hits(queries, frames)
+        frames = pl.collect_all([q.frame for q in queries], optimizations=screens.OPTIMIZATIONS)
+        return screens.hits(queries, frames)
 
     def again(self) -> TablePlan:
         """This plan with every cell stripped."""
@@ -212,49 +190,18 @@ def open_table(
     return TablePlan(table, body, split, failures, today, check, strip)
 
 
-# Below this many rows one query over every rule costs less than a query per distinct column.
-DISTINCT_MIN_ROWS = 20_000
-
-# Wide selects of independent expressions gain nothing from common-subexpression elimination,
-# and searching for common subexpressions costs more than the queries themselves on small tables.
-_OPTIMIZATIONS = pl.QueryOptFlags(comm_subexpr_elim=False, comm_subplan_elim=False)
-
-
 def run_plans(plans: dict[str, TablePlan | TableResult]) -> dict[str, TableResult]:
     """Every plan's queries, each round in one collect_all (polars runs the tables in parallel)."""
     ready = {n: p for n, p in plans.items() if isinstance(p, TablePlan)}
     results = {n: p for n, p in plans.items() if isinstance(p, TableResult)}
-    works = pl.collect_all([p.work() for p in ready.values()], optimizations=_OPTIMIZATIONS)
+    works = pl.collect_all([p.work() for p in ready.values()], optimizations=screens.OPTIMIZATIONS)
     works = dict(zip(ready, works, strict=True))
     parents = {n: w for n, w in works.items() if not ready[n].split.failures}  # see `complete`
     known = checks.referenced_keys(parents)
     queries = {n: p.flag_queries(works[n], known) for n, p in ready.items() if p.check}
-    collected = iter(
-        pl.collect_all(
-            [q.frame for qs in queries.values() for q in qs], optimizations=_OPTIMIZATIONS
-        )
-    )
-    flags = {n: _hits(qs, [next(collected) for _ in qs]) for n, qs in queries.items()}
+    frames = [q.frame for qs in queries.values() for q in qs]
+    collected = iter(pl.collect_all(frames, optimizations=screens.OPTIMIZATIONS))
+    flags = {n: screens.hits(qs, [next(collected) for _ in qs]) for n, qs in queries.items()}
     for name, plan in ready.items():
         results[name] = plan.finish(works[name], flags.get(name))
     return {name: results[name] for name in plans}
-
-
-def _hits(queries: list[Query], frames: list[pl.DataFrame]) -> list[bool]:
-    """The flags of collected flag queries, back in rule order."""
-    hits: dict[int, bool] = {}
-    for query, frame in zip(queries, frames, strict=True):
-        row = frame.row(0, named=True)
-        stats = Stats.of(row) if any(test for _, test in query.members) else None
-        for i, test in query.members:
-            hits[i] = test(stats) if test is not None else bool(row[str(i)])
-    return [hits[i] for i in range(len(hits))]
-
-
-@dataclass(frozen=True)
-class Query:
-    """A flag query: which rules it answers, each by its column (or by a test of the Stats the
-    query's row also holds)."""
-
-    members: list[tuple[int, Callable[[Stats], bool] | None]]  # a test reads the Stats
-    frame: pl.LazyFrame
