@@ -29,6 +29,7 @@ from riskscore import export, model, pipeline, vocab
 from riskscore.config import ModelConfig
 from riskscore.config import load as load_config
 from riskscore.schemas import EVENT_DATES, TABLES
+from riskscore.schemas import table as schema_table
 from riskscore.validate import validate_package
 from riskscore.validate.scenario_file import ScenarioFileError, read_scenario
 
@@ -126,7 +127,7 @@ def build_rows(scenario: Scenario) -> dict[str, list[dict[str, str]]]:
     out: dict[str, list[dict[str, str]]] = {}
     counters: dict[tuple[str, str], int] = {}
     for table, rows in scenario.rows.items():
-        columns = TABLES[table].columns
+        columns = schema_table(table).columns  # NotFound for a table the package lacks
         id_column, _ = SCENARIO_TABLES[table]
         for given in rows:
             unknown = sorted(set(given) - set(columns))
