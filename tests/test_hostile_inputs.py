@@ -149,8 +149,9 @@ PACKAGE_CASES = [
     # --- layout: refused ----------------------------------------------------------------------
     Case("short row", _append(C, b"XKX,Kosovo,true\n"), [(C, 5, "", "field_count")]),
     Case("long row", _edit(C, b"El Salvador,", b"El Salvador,,"), [(C, 3, "", "field_count")]),
+    Case("unterminated quote", _append(C, b'XKX,"Kosovo,true,,,,,x\n'), [(C, 5, "", "csv_syntax")]),
     Case(
-        "unterminated quote", _append(C, b'XKX,"Kosovo,true,,,,,x\n'), [(C, 5, "", "field_count")]
+        "text after a quote", _append(C, b'XKX,"Kosovo"x,true,,,,,x\n'), [(C, 5, "", "csv_syntax")]
     ),
     Case(
         "unterminated huge quote",
@@ -653,3 +654,15 @@ def test_random_descriptor_bytes_fail_cleanly(tmp_path_factory, data: bytes) -> 
     report = validate_package(folder)
     assert not report.ok
     assert {f.file for f in report.failures} == {DP}
+
+
+def test_failures_do_not_depend_on_the_csv_modules_global_field_limit(mini_package: Path) -> None:
+    import csv
+
+    _append(C, b"XKX,Kosovo,true\n")(mini_package)  # a short row sends the file to csv
+    before = csv.field_size_limit(5)  # as if some library had changed it
+    try:
+        report = validate_package(mini_package)
+    finally:
+        csv.field_size_limit(before)
+    assert _places(report.failures) == [(C, 5, "", "field_count")]

@@ -192,9 +192,8 @@ def foreign_key_screens(
     table: Table, known: dict[tuple[str, str], pl.Series]
 ) -> list[tuple[pl.Expr, tuple[str, ...]]]:
     """Per foreign key of `table`, an aggregate over its working frame that is true when some
-    reference may be unknown: a value that is not a referenced key as a whole (a ';' list never
-    is, so lists are always looked into). False when the referenced table could not be parsed,
-    as nothing can be said then. `known` comes from `referenced_keys`."""
+    reference is unknown (each id of a ';' list counts). False when the referenced table could
+    not be parsed, as nothing can be said then. `known` comes from `referenced_keys`."""
     out: list[tuple[pl.Expr, tuple[str, ...]]] = []
     for fk in table.foreign_keys:
         (field,), (ref_field,) = fk.fields, fk.reference_fields
@@ -202,8 +201,10 @@ def foreign_key_screens(
         if keys is None:
             out.append((pl.lit(False), ()))
             continue
-        column = pl.col(typed(field))
-        out.append(((~column.drop_nulls().is_in(keys)).any(), (typed(field),)))
+        values = pl.col(typed(field)).drop_nulls()
+        if fk.many:  # on large tables this runs over the distinct lists only
+            values = values.str.split(";").explode()
+        out.append(((~values.is_in(keys)).any(), (typed(field),)))
     return out
 
 

@@ -11,13 +11,15 @@ only when a failure needs them, from the line breaks inside quoted cells.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import polars as pl
 
+from riskscore import settings
 from riskscore.validate import failures as fl
 from riskscore.validate.failures import Failure
 
@@ -113,9 +115,26 @@ def _polars_split(body: bytes) -> pl.DataFrame | None:
     return frame.with_row_index(ROW).with_columns(pl.col(ROW).cast(pl.Int64))
 
 
+@contextlib.contextmanager
+def _field_limit(limit: int) -> Iterator[None]:
+    """The csv module's field size limit is process-wide (and some libraries raise it at
+    import); pin it while reading so a file gives the same failures in any process."""
+    before = csv.field_size_limit(limit)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(before)
+
+
 def _exact_split(text: str, file: str, header_ok: Callable[[list[str]], bool]) -> Split:
     """Record by record with the csv module: ragged rows and syntax errors named by line."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+    with _field_limit(settings.MAX_TABLE_BYTES):
+        return _records(text, file, header_ok)
+
+
+def _records(text: str, file: str, header_ok: Callable[[list[str]], bool]) -> Split:
+    # strict: a quote left open or text after a closing quote is a syntax error, not a guess
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         first = next(reader, [])
     except csv.Error as err:
