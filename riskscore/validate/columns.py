@@ -14,7 +14,6 @@ expression true on the bad rows and an expression giving the value to print.
 from __future__ import annotations
 
 import functools
-import re._parser as re_parser
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -22,6 +21,11 @@ import polars as pl
 
 from riskscore.schemas import Table
 from riskscore.validate import failures as fl
+
+try:  # Python's own regex parser, to tell which patterns can only match printable text
+    import re._parser as re_parser
+except ImportError:  # pragma: no cover - before Python 3.11
+    import sre_parse as re_parser
 
 TYPED = "\x00typed:"  # prefix of the parsed columns; no CSV header can collide with it
 
@@ -94,6 +98,8 @@ def below(column: str, bound: object, inclusive: bool) -> Callable[[Stats], bool
 
 
 def above(column: str, bound: object, inclusive: bool) -> Callable[[Stats], bool]:
+    """Some value over `bound` (or at it, if not `inclusive`)?"""
+
     def test(stats: Stats) -> bool:
         high = stats.high.get(column)
         return high is not None and (high > bound if inclusive else high >= bound)
