@@ -49,11 +49,12 @@ def table_rules(table: Table, today: dt.date) -> list[Rule]:
     """Rules over one table's parsed columns: key, dates, and RULES entries for this table."""
     compiled = compile_table(table)
     key = [pl.col(typed(k)) for k in table.primary_key]
+    whole_key = key[0] if len(key) == 1 else pl.struct(key)
     rules = [
         Rule(
             ",".join(table.primary_key),
             fl.PRIMARY_KEY.name,
-            ~pl.struct(key).is_first_distinct(),
+            ~whole_key.is_first_distinct(),
             pl.concat_str([_text(k) for k in key], separator="|"),
             # files are usually sorted by their key: strictly increasing keys cannot repeat,
             # which adjacent comparisons show far faster than hashing every key
@@ -93,10 +94,12 @@ def _entry_rule(entry: DateOrder | ImpliedValue | PlausibleRange) -> Rule:
         )
     if isinstance(entry, ImpliedValue):
         key, dependent = pl.col(typed(entry.key)), pl.col(typed(entry.dependent))
-        expected = key.replace_strict(dict(entry.mapping), default=None, return_dtype=pl.String)
         rule = fl.CONSISTENT.rule(f"{entry.dependent}=f({entry.key})")
         value = pl.format("{} (for {})", _text(dependent), _text(key))
-        bad = expected.is_not_null() & (dependent != expected)
+        # membership of "key<US>dependent" in the allowed pairs: no hash map built per query
+        pairs = [f"{k}\x1f{v}" for k, v in entry.mapping.items()]
+        given = pl.concat_str([key, dependent.fill_null("")], separator="\x1f")
+        bad = key.is_in(list(entry.mapping)) & ~given.is_in(pairs)
         pair = (typed(entry.key), typed(entry.dependent))
         return Rule(entry.dependent, rule, bad, value, distinct=pair)
     if isinstance(entry, PlausibleRange):

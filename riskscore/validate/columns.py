@@ -58,28 +58,27 @@ def typed(column: str) -> str:
 
 @dataclass(frozen=True)
 class Stats:
-    """Per working column its count of nulls; per parsed number or date its least and greatest
-    value. Missing values, type failures and range checks are answered from these, so the search
-    for broken rules needs one expression per column rather than one per rule."""
+    """Per working column its count of nulls (from the frame's metadata); per parsed number or
+    date its least and greatest value. Missing values, type failures and range checks are
+    answered from these, so the search for broken rules needs two aggregates per ranged column
+    rather than one expression per rule."""
 
     nulls: dict[str, int]
     low: dict[str, object]
     high: dict[str, object]
 
     @staticmethod
-    def expressions(dtypes: dict[str, pl.DataType]) -> list[pl.Expr]:
-        """The aggregates of the one-row query whose result `Stats.of` reads."""
-        ranged = [typed(c) for c, t in dtypes.items() if t != pl.String]
+    def expressions(columns: list[str]) -> list[pl.Expr]:
+        """The least and greatest of each of `columns`, as `Stats.of` reads them."""
         return [
-            *[pl.col(c).null_count().alias(f"n{c}") for c in [*dtypes, *map(typed, dtypes)]],
-            *[pl.col(c).min().alias(f"l{c}") for c in ranged],
-            *[pl.col(c).max().alias(f"h{c}") for c in ranged],
+            *[pl.col(c).min().alias(f"l{c}") for c in columns],
+            *[pl.col(c).max().alias(f"h{c}") for c in columns],
         ]
 
     @staticmethod
-    def of(row: dict[str, object]) -> Stats:
-        part = {kind: {k[1:]: v for k, v in row.items() if k[0] == kind} for kind in "nlh"}
-        return Stats(part["n"], part["l"], part["h"])  # type: ignore[arg-type]
+    def of(row: dict[str, object], nulls: dict[str, int]) -> Stats:
+        part = {kind: {k[1:]: v for k, v in row.items() if k[0] == kind} for kind in "lh"}
+        return Stats(nulls, part["l"], part["h"])
 
 
 def _more_nulls(column: str, than: str | None) -> Callable[[Stats], bool]:
@@ -134,9 +133,10 @@ class Rule:
     distinct: tuple[str, ...] = ()
     test: Callable[[Stats], bool] | None = None  # answers "may be broken" from column stats
 
-    def broken(self) -> pl.Expr:
-        """True when some row may break the rule (the search for broken rules)."""
-        return (self.bad if self.screen is None else self.screen).any()
+    def broken(self, large: bool = True) -> pl.Expr:
+        """True when some row may break the rule (the search for broken rules); the screen
+        pays only on `large` tables."""
+        return (self.bad if self.screen is None or not large else self.screen).any()
 
 
 @dataclass(frozen=True)
@@ -149,7 +149,7 @@ class Compiled:
     rules: list[Rule]
     free_text: list[str]  # text columns no vocabulary or strict pattern constrains
     pandera: bool
-    stats: list[pl.Expr]  # Stats.expressions of the working frame
+    stats: list[pl.Expr]  # Stats.expressions of the parsed numbers and dates
 
 
 def _text(column: str) -> pl.Expr:
@@ -296,7 +296,8 @@ def compile_table(table: Table) -> Compiled:
             else:
                 rules.append(rule)
         pandera = pandera or bool(column.unique)
-    return Compiled(dtypes, parse, rules, free_text, pandera, Stats.expressions(dtypes))
+    ranged = [typed(c) for c, t in dtypes.items() if t in (pl.Int64, pl.Float64, pl.Date)]
+    return Compiled(dtypes, parse, rules, free_text, pandera, Stats.expressions(ranged))
 
 
 def text_columns(columns: list[str]) -> list[pl.Expr]:

@@ -17,7 +17,8 @@ import polars as pl
 
 from riskscore.validate.columns import Rule, Stats
 
-# Below this many rows one query over every rule costs less than a query per distinct column.
+# Below this many rows one query over every rule costs less than a query per distinct column,
+# and the rules themselves less than their screens.
 DISTINCT_MIN_ROWS = 20_000
 
 # Wide selects of independent expressions gain nothing from common-subexpression elimination,
@@ -40,11 +41,11 @@ def queries(
     work: pl.DataFrame, rules: list[Rule], extra: list[Screen], stats: list[pl.Expr]
 ) -> list[Query]:
     """The flag queries for `rules` and then the `extra` screens (positions after the rules)
-    over a table's working frame; `stats` are its `Stats` aggregates."""
-    tested = [(i, r.test) for i, r in enumerate(rules) if r.test is not None]
-    screens = [(i, r.broken(), r.distinct) for i, r in enumerate(rules) if r.test is None]
-    screens += [(len(rules) + j, expr, cols) for j, (expr, cols) in enumerate(extra)]
+    over a table's working frame; `stats` are its `Stats` aggregates (`hits` adds the nulls)."""
     wide = work.height >= DISTINCT_MIN_ROWS
+    tested = [(i, r.test) for i, r in enumerate(rules) if r.test is not None]
+    screens = [(i, r.broken(wide), r.distinct) for i, r in enumerate(rules) if r.test is None]
+    screens += [(len(rules) + j, expr, cols) for j, (expr, cols) in enumerate(extra)]
     sets = sorted({cols for _, _, cols in screens if cols and wide}, key=len, reverse=True)
     groups: dict[tuple[str, ...], list[tuple[int, pl.Expr]]] = {(): []}
     for i, expr, columns in screens:
@@ -58,17 +59,21 @@ def queries(
         answers: list[tuple[int, Callable[[Stats], bool] | None]] = [(i, None) for i, _ in members]
         if not columns and tested:  # the stats ride along with the rules over every row
             exprs, answers = exprs + stats, answers + tested
+        if not exprs and answers:  # only null counts asked for: any one-row frame will do
+            exprs = [pl.lit(True).alias("-")]
         if exprs:
             out.append(Query(answers, frame.select(exprs)))
     return out
 
 
-def hits(queries: list[Query], frames: list[pl.DataFrame]) -> list[bool]:
+def hits(queries: list[Query], frames: list[pl.DataFrame], work: pl.DataFrame) -> list[bool]:
     """The flags of collected queries, in rule order: True where a rule may be broken."""
     found: dict[int, bool] = {}
     for query, frame in zip(queries, frames, strict=True):
         row = frame.row(0, named=True)
-        stats = Stats.of(row) if any(test for _, test in query.members) else None
+        stats = None
+        if any(test for _, test in query.members):
+            stats = Stats.of(row, work.null_count().row(0, named=True))
         for i, test in query.members:
             found[i] = test(stats) if test is not None else bool(row[str(i)])
     return [found[i] for i in range(len(found))]

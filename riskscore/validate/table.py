@@ -120,7 +120,7 @@ class TablePlan:
         """The flags of `flag_queries`, collected here (for a table run on its own)."""
         queries = self.flag_queries(work, known)
         frames = pl.collect_all([q.frame for q in queries], optimizations=screens.OPTIMIZATIONS)
-        return screens.hits(queries, frames)
+        return screens.hits(queries, frames, work)
 
     def again(self) -> TablePlan:
         """This plan with every cell stripped."""
@@ -201,7 +201,9 @@ def run_plans(plans: dict[str, TablePlan | TableResult]) -> dict[str, TableResul
     queries = {n: p.flag_queries(works[n], known) for n, p in ready.items() if p.check}
     frames = [q.frame for qs in queries.values() for q in qs]
     collected = iter(pl.collect_all(frames, optimizations=screens.OPTIMIZATIONS))
-    flags = {n: screens.hits(qs, [next(collected) for _ in qs]) for n, qs in queries.items()}
+    flags = {
+        n: screens.hits(qs, [next(collected) for _ in qs], works[n]) for n, qs in queries.items()
+    }
     for name, plan in ready.items():
         results[name] = plan.finish(works[name], flags.get(name))
     return {name: results[name] for name in plans}
