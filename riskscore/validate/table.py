@@ -140,7 +140,11 @@ class TablePlan:
             work = plan.work().collect()
             return plan.finish(work, plan.flags(work, {}), recheck_keys=True)
         names = list(compile_table(self.table).dtypes)
-        frame = work.select(ROW, *[pl.col(typed(c)).alias(c) for c in names])
+        # built from the columns themselves: a query per table would cost more than the copy-free
+        # regrouping it does
+        frame = pl.DataFrame(
+            [work.get_column(ROW), *(work.get_column(typed(c)).alias(c) for c in names)]
+        )
         row_failures, suspects = checks.no_failures(), []
         if hits is not None:
             rules = self.rules()
