@@ -477,7 +477,7 @@ SCENARIO_CASES = [
     ScenarioCase("binary toml", "s.toml", b"\x00\x01\x02", [("s.toml", 1, "", "not_text")]),
     ScenarioCase("fifo", "s.toml", "fifo", [("s.toml", 0, "", "not_regular_file")]),
     ScenarioCase("directory", "s.toml", "directory", [("s.toml", 0, "", "not_regular_file")]),
-    ScenarioCase("neither toml nor csv", "s.json", b"{}", [("s.json", 0, "", "unknown_table")]),
+    ScenarioCase("neither toml nor csv", "s.json", b"{}", [("s.json", 0, "", "file_format")]),
     ScenarioCase(
         "csv extra field",
         "s.csv",

@@ -148,25 +148,32 @@ def validate_package(
         if result.frame is not None:
             report.tables[name] = result.frame
     if check:
-        suspects = {name: r.suspect_keys for name, r in results.items() if r.suspect_keys}
-        # a referenced table that lost rows, or whose key column has failures, cannot tell a
-        # wrong reference from a consequence of its own failure: its references are not judged
-        targets = {name: report.tables[name] for name, r in results.items() if r.complete}
-        unsure = {
-            (name, column)
-            for name, r in results.items()
-            if not r.row_failures.is_empty()
-            for column in r.row_failures["column"].unique().to_list()
-        }
-        cross = checks.foreign_key_failures(report.tables, targets, suspects, unsure)
-        for name, frame in checks.reference_date_failures(report.tables, targets).items():
-            cross[name] = pl.concat([cross[name], frame]) if name in cross else frame
-        for name, frame in cross.items():
+        for name, frame in _cross_table_failures(results, report.tables).items():
             results[name].row_failures = pl.concat([results[name].row_failures, frame])
     for name, result in results.items():
         report.failures += _located(TABLES[name].file, result)
     report.failures = sorted(set(report.failures))
     return report
+
+
+def _cross_table_failures(
+    results: dict[str, TableResult], tables: dict[str, pl.DataFrame]
+) -> dict[str, pl.DataFrame]:
+    """Foreign keys (those the screens flagged) and reference dates, per referring table."""
+    suspects = {name: r.suspect_keys for name, r in results.items() if r.suspect_keys}
+    # a referenced table that lost rows, or whose key column has failures, cannot tell a wrong
+    # reference from a consequence of its own failure: references into it are not judged
+    targets = {name: tables[name] for name, r in results.items() if r.complete}
+    unsure = {
+        (name, column)
+        for name, r in results.items()
+        if not r.row_failures.is_empty()
+        for column in r.row_failures["column"].unique().to_list()
+    }
+    out = checks.foreign_key_failures(tables, targets, suspects, unsure)
+    for name, frame in checks.reference_date_failures(tables, targets).items():
+        out[name] = pl.concat([out[name], frame]) if name in out else frame
+    return out
 
 
 def _located(file: str, result: TableResult) -> list[Failure]:

@@ -178,6 +178,9 @@ UNKNOWN_TABLE = _code(
     "A table a scenario may not add to, or a CSV row whose table cannot be told.",
 )
 UNKNOWN_KEY = _code("unknown_key", "Unknown key", "A key the [scenario] section does not have.")
+FILE_FORMAT = _code(
+    "file_format", "Not a scenario format", "A scenario is a .toml file, or a .csv for one table."
+)
 HYPOTHETICAL_ID = _code(
     "hypothetical_id", "Not a hypothetical id", "A scenario row's id must start with 'HYP-'."
 )

@@ -83,7 +83,7 @@ def read_scenario(
     elif suffix == ".csv":
         found, rows, failures = ScenarioInput(), *_read_csv(text, file, id_columns, csv_hints)
     else:
-        failure = Failure(file, 0, "", fl.UNKNOWN_TABLE.name, "a scenario is a .toml or .csv file")
+        failure = Failure(file, 0, "", fl.FILE_FORMAT.name, path.suffix or "(no suffix)")
         raise ScenarioFileError([failure])
     failures += _value_failures(rows, file, id_columns)
     if failures:
