@@ -43,12 +43,22 @@ def check(raw: bytes) -> list[Failure]:
     expected = _expected_resources()
     if not isinstance(found, dict):
         return [_mismatch("", found, "an object")]
-    if found.get("resources") == expected:  # the usual case, without walking it
+    if _canonical(found.get("resources")) == _expected_text():  # the usual case, no walk
         return []
     return [
         _mismatch(path, a, b)
         for path, a, b in _differences("/resources", found.get("resources"), expected)
     ]
+
+
+def _canonical(value: object) -> str:
+    """JSON text that tells 1 from 1.0 from true (== would not)."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+@functools.cache
+def _expected_text() -> str:
+    return _canonical(_expected_resources())
 
 
 @functools.cache

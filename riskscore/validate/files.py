@@ -45,6 +45,15 @@ def _kind(mode: int) -> str | None:
     return next((name for test, name in _KINDS if test(mode)), "special file")
 
 
+def _stat(path: Path, how) -> os.stat_result:
+    try:
+        return how(path)
+    except (FileNotFoundError, NotADirectoryError):
+        raise InputError(fl.MISSING_FILE, str(path)) from None
+    except OSError as err:
+        raise InputError(fl.UNREADABLE, f"{path}: {err.strerror or err}") from None
+
+
 def _resolve_link(path: Path, root: Path | None) -> Path:
     try:
         target = path.resolve(strict=True)
@@ -63,16 +72,11 @@ def read_input(path: Path, limit: int, root: Path | None = None) -> bytes:
     Raises InputError (missing_file, not_regular_file, outside_package, file_too_large,
     unreadable); never blocks and never reads more than `limit` + 1 bytes.
     """
-    try:
-        info = os.lstat(path)
-    except (FileNotFoundError, NotADirectoryError):
-        raise InputError(fl.MISSING_FILE, str(path)) from None
-    except OSError as err:
-        raise InputError(fl.UNREADABLE, f"{path}: {err.strerror or err}") from None
+    info = _stat(path, os.lstat)
     target = path
     if stat.S_ISLNK(info.st_mode):
         target = _resolve_link(path, root)
-        info = os.stat(target)
+        info = _stat(target, os.stat)
     kind = _kind(info.st_mode)
     if kind:
         raise InputError(fl.NOT_REGULAR_FILE, f"{path} is a {kind}")
