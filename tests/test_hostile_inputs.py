@@ -411,6 +411,12 @@ SCENARIO_CASES = [
         [("s.toml", "[scenario]", "as_of", "type:date")],
     ),
     ScenarioCase(
+        "as_of far away",
+        "s.toml",
+        _toml("[scenario]\nas_of = 9999-12-31\n"),
+        [("s.toml", "[scenario]", "as_of", "range:1900-01-01..2100-12-31")],
+    ),
+    ScenarioCase(
         "as_of impossible",
         "s.toml",
         _toml('[scenario]\nas_of = "2026-02-30"\n'),

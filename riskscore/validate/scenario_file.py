@@ -21,6 +21,7 @@ from pathlib import Path
 import polars as pl
 
 from riskscore import settings
+from riskscore.schemas import FIRST_DATE, LAST_DATE
 from riskscore.schemas import table as schema_table
 from riskscore.validate import failures as fl
 from riskscore.validate.columns import TYPE_NAMES, compile_table, text_columns
@@ -148,6 +149,9 @@ def _read_head(head: dict, file: str, failures: list[Failure]) -> ScenarioInput:
             day = _date(value)
             if day is None:
                 failures.append(_at(file, where, key, fl.TYPE.rule("date"), value))
+            elif not FIRST_DATE <= day <= LAST_DATE:
+                bounds = fl.RANGE.rule(f"{FIRST_DATE}..{LAST_DATE}")
+                failures.append(_at(file, where, key, bounds, day.isoformat()))
             found.as_of = day
         else:
             setattr(found, key, value)
