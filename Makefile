@@ -10,8 +10,9 @@ OUT    ?= out
 
 .PHONY: all test lint format datasets validate clean setup bench report docs
 
+# validate stamps $(OUT) so the later steps parse the package without checking it again
 all: $(STAMP)
-	$(BIN)/riskscore validate datasets
+	$(BIN)/riskscore validate datasets --out $(OUT)
 	$(BIN)/riskscore build --out $(OUT)
 	$(BIN)/riskscore score --out $(OUT)
 	$(BIN)/riskscore history --out $(OUT)

@@ -6,6 +6,7 @@ derived from them so the two cannot drift (a test regenerates and compares).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -29,6 +30,11 @@ PACKAGE_DESCRIPTION = (
 )
 
 
+def _bound(value: object) -> object:
+    """A constraint bound as JSON: dates as ISO text (Table Schema's form), numbers as they are."""
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
 def _field(name: str, column) -> dict:
     dtype = column.dtype.type
     spec: dict = {"name": name, "type": "date" if dtype == pl.Date else _TYPES[dtype]}
@@ -44,11 +50,11 @@ def _field(name: str, column) -> dict:
         elif check.name == "str_matches":
             constraints["pattern"] = stats["pattern"].removeprefix("^").removesuffix("$")
         elif check.name == "greater_than_or_equal_to":
-            constraints["minimum"] = stats["min_value"]
+            constraints["minimum"] = _bound(stats["min_value"])
         elif check.name == "greater_than":
-            constraints["exclusiveMinimum"] = stats["min_value"]
+            constraints["exclusiveMinimum"] = _bound(stats["min_value"])
         elif check.name == "less_than_or_equal_to":
-            constraints["maximum"] = stats["max_value"]
+            constraints["maximum"] = _bound(stats["max_value"])
     if constraints:
         spec["constraints"] = constraints
     return spec

@@ -6,18 +6,16 @@ Every function here is what a CLI command calls, and a notebook user can call it
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
-from riskscore import __version__, db, export, model, settings
+from riskscore import __version__, export, model, settings
 from riskscore.config import ModelConfig
 from riskscore.config import load as load_config
-from riskscore.schemas import TABLES
-from riskscore.validate import PackageReport, validate_package, write_failures
+from riskscore.validate import PackageReport, stamp, validate_package, write_failures
 
 FREQUENCIES = {"day": 0, "month": 1, "quarter": 3, "year": 12}
 HISTORY_START = dt.date(2015, 1, 1)
@@ -38,16 +36,15 @@ class Package:
     directory: Path
     tables: dict[str, pl.DataFrame]
     data_sha256: str
+    validated: stamp.Stamp | None = None  # what a validated-stamp for these tables records
 
 
 def data_hash(directory: Path) -> str:
-    """SHA-256 over the package's table files, in table order."""
-    digest = hashlib.sha256()
-    for table in TABLES.values():
-        path = directory / table.file
-        digest.update(table.file.encode())
-        digest.update(path.read_bytes() if path.exists() else b"")
-    return digest.hexdigest()
+    """SHA-256 over the package's table files, in table order (each read through the bounded
+    reader, so a FIFO or a huge file cannot hang it; an unreadable file counts as empty)."""
+    from riskscore.validate import package_data_sha256
+
+    return package_data_sha256(directory)
 
 
 def load_package(
@@ -57,36 +54,16 @@ def load_package(
 ) -> Package:
     """Validate the package and return its typed tables; raise InvalidPackage on any failure.
 
-    With `cache` (an out/riskscore.duckdb written by `build`), tables validated earlier are
-    read back from it when the CSV files are byte-identical, which skips re-parsing them.
+    With `cache` (out/riskscore.duckdb, as the commands pass it), its folder may hold a
+    validated-stamp (written by `riskscore validate --out` and `build`): a package whose bytes
+    already passed the current rules is then parsed without checking it again. So `make all`
+    validates once, and editing any CSV (or upgrading the rules) means validating again.
     """
-    digest = data_hash(datasets)
-    cached = _cached_tables(cache, digest) if cache else None
-    if cached is not None:
-        return Package(datasets, cached, digest)
-    report = validate_package(datasets, today=today)
+    trusted = stamp.read(cache.parent) if cache is not None else None
+    report = validate_package(datasets, today=today, trusted=trusted)
     if not report.ok:
         raise InvalidPackage(report)
-    return Package(datasets, report.clean_tables(), digest)
-
-
-def _cached_tables(path: Path, digest: str) -> dict[str, pl.DataFrame] | None:
-    """The validated tables stored by `build`, if they came from exactly these files."""
-    if not path.exists():
-        return None
-    try:
-        con = db.connect(path, read_only=True)
-    except Exception:  # locked or from another DuckDB version: just validate again
-        return None
-    try:
-        stored = con.sql("select data_sha256 from package_meta").fetchall()
-        if stored != [(digest,)]:
-            return None
-        return {name: db.table(con, name) for name in TABLES}
-    except Exception:  # an older file without package_meta: validate again
-        return None
-    finally:
-        con.close()
+    return Package(datasets, report.clean_tables(), report.data_sha256, report.stamp())
 
 
 def period_ends(start: dt.date, end: dt.date, freq: str = "quarter") -> list[dt.date]:

@@ -20,7 +20,6 @@ import io
 import re
 import shutil
 import tempfile
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,7 +29,9 @@ from riskscore import export, model, pipeline, vocab
 from riskscore.config import ModelConfig
 from riskscore.config import load as load_config
 from riskscore.schemas import EVENT_DATES, TABLES
+from riskscore.schemas import table as schema_table
 from riskscore.validate import validate_package
+from riskscore.validate.scenario_file import ScenarioFileError, read_scenario
 
 HYP = "HYP-"
 # tables a scenario may add to, and the id each row gets: (column, real prefix to stand in for)
@@ -79,39 +80,19 @@ class ScenarioResult:
 
 
 def read(path: Path) -> Scenario:
-    """Read a .toml scenario (several tables) or a .csv one (one table, or a `table` column)."""
-    if not path.is_file():
-        raise ScenarioError(f"{path}: no such file")
-    name = path.stem
-    if path.suffix.lower() == ".toml":
-        try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as err:
-            raise ScenarioError(f"{path}: {err}") from None
-        head = raw.pop("scenario", {})
-        unknown = sorted(set(raw) - set(SCENARIO_TABLES))
-        if unknown:
-            raise ScenarioError(
-                f"{path}: unknown table(s) {', '.join(unknown)}; use {', '.join(SCENARIO_TABLES)}"
-            )
-        as_of = head.get("as_of")
-        if isinstance(as_of, str):
-            as_of = _date(as_of, f"{path}: scenario.as_of")
-        rows = {table: [dict(r) for r in items] for table, items in raw.items()}
-        return Scenario(_slug(head.get("name", name)), head.get("description", ""), as_of, rows)
-    if path.suffix.lower() == ".csv":
-        rows: dict[str, list[dict]] = {}
-        with path.open(newline="", encoding="utf-8") as handle:
-            for record in csv.DictReader(handle):
-                row = {k.strip(): v.strip() for k, v in record.items() if v and v.strip()}
-                table = row.pop("table", None) or next(
-                    (t for col, t in CSV_TABLE_HINTS if col in record), None
-                )
-                if table not in SCENARIO_TABLES:
-                    raise ScenarioError(f"{path}: cannot tell which table a row belongs to: {row}")
-                rows.setdefault(table, []).append(row)
-        return Scenario(_slug(name), "", None, rows)
-    raise ScenarioError(f"{path}: a scenario is a .toml or .csv file")
+    """Read a .toml scenario (several tables) or a .csv one (one table, or a `table` column).
+
+    The file is read like the package's (regular file, size limit, UTF-8) and checked field by
+    field; ScenarioError lists every problem, one line each: file, row or key, column, rule,
+    value.
+    """
+    id_columns = {table: column for table, (column, _) in SCENARIO_TABLES.items()}
+    try:
+        found = read_scenario(path, id_columns, CSV_TABLE_HINTS)
+    except ScenarioFileError as err:
+        raise ScenarioError(str(err)) from None
+    name = found.name if found.name is not None else path.stem
+    return Scenario(_slug(name), found.description, found.as_of, found.rows)
 
 
 def _slug(name: str) -> str:
@@ -146,7 +127,7 @@ def build_rows(scenario: Scenario) -> dict[str, list[dict[str, str]]]:
     out: dict[str, list[dict[str, str]]] = {}
     counters: dict[tuple[str, str], int] = {}
     for table, rows in scenario.rows.items():
-        columns = TABLES[table].columns
+        columns = schema_table(table).columns  # NotFound for a table the package lacks
         id_column, _ = SCENARIO_TABLES[table]
         for given in rows:
             unknown = sorted(set(given) - set(columns))
@@ -253,10 +234,10 @@ def apply(
                 )
     with tempfile.TemporaryDirectory(prefix="riskscore-scenario-") as tmp:
         copy = Path(tmp)
-        for table in TABLES.values():
-            source = package.directory / table.file
+        for file in [*(t.file for t in TABLES.values()), "datapackage.json"]:
+            source = package.directory / file
             if source.exists():
-                shutil.copyfile(source, copy / table.file)
+                shutil.copyfile(source, copy / file)
         where = {}  # (file, editor line) -> which hypothetical row
         for table, items in rows.items():
             first = _append(copy / TABLES[table].file, items)

@@ -8,18 +8,32 @@ keys, which pandera models cannot express, are declared beside each model in `TA
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pandera.polars as pa
 
 from riskscore import vocab
+from riskscore.errors import NotFound
 
 ISO3 = r"^[A-Z]{3}$"
 SOURCE_IDS = r"^[a-z0-9_.:-]+(;[a-z0-9_.:-]+)*$"  # one id, or several joined by ';'
+# Plausibility bounds: every date of the package lies in this span (9999-12-31 and 0001-01-01
+# are placeholders, not facts), and amounts stay below limits no real value comes near.
+FIRST_DATE = dt.date(1900, 1, 1)
+LAST_DATE = dt.date(2100, 12, 31)
+MAX_SDR_M = 1e6  # SDR 1 trillion; the largest IMF arrangement ever was about SDR 62 billion
+MAX_USD_M = 1e7  # US$10 trillion
+BTC_SUPPLY = 21e6  # no holding can exceed the bitcoin supply cap
 
 
 def _iso3(description: str = "ISO 3166-1 alpha-3 country code") -> pa.Field:
     return pa.Field(str_matches=ISO3, description=description)
+
+
+def _date(**kwargs) -> pa.Field:
+    """A date column: within FIRST_DATE..LAST_DATE, plus the given nullable/description."""
+    return pa.Field(ge=FIRST_DATE, le=LAST_DATE, **kwargs)
 
 
 def _source_id() -> pa.Field:
@@ -36,8 +50,8 @@ class Sources(pa.DataFrameModel):
     publisher: str = pa.Field(description="Organisation or outlet that published the source")
     title: str = pa.Field(nullable=True, description="Title of the page, report or dataset")
     url: str = pa.Field(str_matches=r"^https?://\S+$", description="Address the source was read at")
-    published_on: dt.date = pa.Field(nullable=True, description="Publication date, if stated")
-    accessed_on: dt.date = pa.Field(nullable=True, description="Date the source was read or copied")
+    published_on: dt.date = _date(nullable=True, description="Publication date, if stated")
+    accessed_on: dt.date = _date(nullable=True, description="Date the source was read or copied")
     license: str = pa.Field(nullable=True, description="Licence or terms of reuse, if known")
     notes: str = pa.Field(nullable=True, description="Caveats about the source")
 
@@ -51,14 +65,16 @@ class Countries(pa.DataFrameModel):
     iso3: str = pa.Field(str_matches=ISO3, description="ISO 3166-1 alpha-3 (Kosovo XKX)")
     name: str = pa.Field(description="Short English name")
     imf_member: bool = pa.Field(description="IMF member today")
-    joined_imf_on: dt.date = pa.Field(
+    joined_imf_on: dt.date = _date(
         nullable=True, description="Date of IMF membership, where a source gives it (else unknown)"
     )
     region: str = pa.Field(nullable=True, description="World Bank region")
     income_group: str = pa.Field(
         nullable=True, isin=vocab.INCOME_GROUPS, description="World Bank income group (FY2023)"
     )
-    imf_code: int = pa.Field(nullable=True, ge=0, description="IMF/IFS numeric country code")
+    imf_code: int = pa.Field(
+        nullable=True, ge=0, le=9999, description="IMF/IFS numeric country code"
+    )
     source_id: str = _source_id()
 
     class Config:
@@ -97,16 +113,16 @@ class ImfArrangements(pa.DataFrameModel):
         isin=vocab.INSTRUMENT_KINDS,
         description="lending, precautionary_line, emergency (RFI/RCF) or non_lending (SMP/PCI/PSI)",
     )
-    approved_on: dt.date = pa.Field(description="Executive Board approval date")
-    expires_on: dt.date = pa.Field(nullable=True, description="Scheduled end date")
-    ended_on: dt.date = pa.Field(
+    approved_on: dt.date = _date(description="Executive Board approval date")
+    expires_on: dt.date = _date(nullable=True, description="Scheduled end date")
+    ended_on: dt.date = _date(
         nullable=True, description="Actual early end or cancellation date (empty if none known)"
     )
     amount_sdr_m: float = pa.Field(
-        nullable=True, ge=0, description="Access at approval+augmentations, SDR m"
+        nullable=True, ge=0, le=MAX_SDR_M, description="Access at approval+augmentations, SDR m"
     )
     amount_usd_m: float = pa.Field(
-        nullable=True, ge=0, description="Amount in US$ m where only that is known"
+        nullable=True, ge=0, le=MAX_USD_M, description="Amount in US$ m where only that is known"
     )
     status: str = pa.Field(
         isin=vocab.ARRANGEMENT_STATUSES, description="Status as of the latest source"
@@ -123,11 +139,11 @@ class ImfReviews(pa.DataFrameModel):
 
     arrangement_id: str = pa.Field(description="Key into imf_arrangements.csv")
     review_no: int = pa.Field(ge=0, le=30, description="Review number (1 = first review)")
-    scheduled_on: dt.date = pa.Field(nullable=True, description="Originally scheduled date")
-    completed_on: dt.date = pa.Field(
-        nullable=True, description="Board completion date (empty if not)"
+    scheduled_on: dt.date = _date(nullable=True, description="Originally scheduled date")
+    completed_on: dt.date = _date(nullable=True, description="Board completion date (empty if not)")
+    amount_sdr_m: float = pa.Field(
+        nullable=True, ge=0, le=MAX_SDR_M, description="Amount made available, SDR m"
     )
-    amount_sdr_m: float = pa.Field(nullable=True, ge=0, description="Amount made available, SDR m")
     source_id: str = _source_id()
     notes: str = pa.Field(nullable=True, description="Caveats, e.g. month-only dates")
 
@@ -140,9 +156,11 @@ class ImfStaffLevelAgreements(pa.DataFrameModel):
 
     iso3: str = _iso3()
     facility: str = pa.Field(isin=vocab.FACILITIES, description="Facility under negotiation")
-    announced_on: dt.date = pa.Field(description="Date the agreement was announced")
+    announced_on: dt.date = _date(description="Date the agreement was announced")
     stage: str = pa.Field(description="'new arrangement' or 'review N'")
-    amount_usd_m: float = pa.Field(nullable=True, ge=0, description="Amount reported, US$ m")
+    amount_usd_m: float = pa.Field(
+        nullable=True, ge=0, le=MAX_USD_M, description="Amount reported, US$ m"
+    )
     source_id: str = _source_id()
     notes: str = pa.Field(nullable=True, description="Caveats")
 
@@ -155,7 +173,7 @@ class CryptoActions(pa.DataFrameModel):
 
     action_id: str = pa.Field(str_matches=r"^ACT-[A-Z]{3}-\d{3}$", description="Key")
     iso3: str = _iso3()
-    announced_on: dt.date = pa.Field(
+    announced_on: dt.date = _date(
         description="When it became public (month/year precision: last day of the period)"
     )
     date_precision: str = pa.Field(isin=vocab.DATE_PRECISIONS, description="day, month or year")
@@ -175,6 +193,7 @@ class CryptoActions(pa.DataFrameModel):
     reported_holdings_btc: float = pa.Field(
         nullable=True,
         ge=0,
+        le=BTC_SUPPLY,
         description="State's total BTC holdings reported with this action, if stated",
     )
     description: str = pa.Field(description="What happened, in the project's own words")
@@ -191,7 +210,7 @@ class ImfCryptoResponses(pa.DataFrameModel):
 
     response_id: str = pa.Field(str_matches=r"^RSP-[A-Z]{3}-\d{2}$", description="Key")
     iso3: str = _iso3("Country (WLD = membership-wide policy)")
-    responded_on: dt.date = pa.Field(description="Date of the statement or decision")
+    responded_on: dt.date = _date(description="Date of the statement or decision")
     date_precision: str = pa.Field(isin=vocab.DATE_PRECISIONS, description="day, month or year")
     response_type: str = pa.Field(isin=vocab.RESPONSE_TYPES, description="Controlled vocabulary")
     stance: str = pa.Field(isin=vocab.STANCES, description="opposing, cautionary or neutral")
@@ -217,7 +236,7 @@ class ImfPositions(pa.DataFrameModel):
     """IMF quota and credit outstanding by member, each value dated."""
 
     iso3: str = _iso3()
-    as_of: dt.date = pa.Field(description="Date the position refers to")
+    as_of: dt.date = _date(description="Date the position refers to")
     measure: str = pa.Field(isin=vocab.POSITION_MEASURES, description="What is measured")
     value: float = pa.Field(description="Value in `unit`")
     unit: str = pa.Field(isin=sorted(set(vocab.POSITION_MEASURE_UNIT.values())), description="Unit")
@@ -230,8 +249,8 @@ class ImfPositions(pa.DataFrameModel):
 class BtcUsdMonthly(pa.DataFrameModel):
     """Month-end BTC/USD close."""
 
-    month_end_on: dt.date = pa.Field(description="Last day of the month")
-    close_usd: float = pa.Field(gt=0, description="Closing price, US$ per BTC")
+    month_end_on: dt.date = _date(description="Last day of the month")
+    close_usd: float = pa.Field(gt=0, le=1e8, description="Closing price, US$ per BTC")
     source_id: str = _source_id()
 
     class Config:
@@ -243,7 +262,7 @@ class ElectricityGeneration(pa.DataFrameModel):
 
     iso3: str = _iso3()
     year: int = pa.Field(ge=1965, le=2100, description="Year")
-    generation_twh: float = pa.Field(ge=0, description="Total generation, TWh")
+    generation_twh: float = pa.Field(ge=0, le=1e5, description="Total generation, TWh")
     source_id: str = _source_id()
 
     class Config:
@@ -255,7 +274,7 @@ class CryptoAdoptionRanks(pa.DataFrameModel):
 
     iso3: str = _iso3()
     year: int = pa.Field(ge=2019, le=2100, description="Edition year")
-    adoption_rank: int = pa.Field(ge=1, description="Overall rank (1 = highest adoption)")
+    adoption_rank: int = pa.Field(ge=1, le=1000, description="Overall rank (1 = highest adoption)")
     source_id: str = _source_id()
 
     class Config:
@@ -266,9 +285,11 @@ class MiningHashrateShares(pa.DataFrameModel):
     """Cambridge CBECI share of bitcoin hashrate by country (2019-09 to 2022-01 only)."""
 
     iso3: str = _iso3()
-    month_on: dt.date = pa.Field(description="First day of the month")
+    month_on: dt.date = _date(description="First day of the month")
     hashrate_share_pct: float = pa.Field(ge=0, le=100, description="Share of global hashrate, %")
-    hashrate_eh_s: float = pa.Field(nullable=True, ge=0, description="Absolute hashrate, EH/s")
+    hashrate_eh_s: float = pa.Field(
+        nullable=True, ge=0, le=1e6, description="Absolute hashrate, EH/s"
+    )
     source_id: str = _source_id()
 
     class Config:
@@ -291,7 +312,7 @@ class DebtDistressRatings(pa.DataFrameModel):
     """IMF LIC-DSA risk of external debt distress (PRGT-eligible countries only)."""
 
     iso3: str = _iso3()
-    as_of: dt.date = pa.Field(description="Date of the list (end of year for the historical table)")
+    as_of: dt.date = _date(description="Date of the list (end of year for the historical table)")
     risk_of_debt_distress: str = pa.Field(isin=vocab.DEBT_DISTRESS_RISKS, description="Rating")
     source_id: str = _source_id()
 
@@ -403,16 +424,116 @@ TABLES: dict[str, Table] = {
     ]
 }
 
+
+def table(name: str) -> Table:
+    """The package table called `name`; NotFound (naming the tables there are) if none is."""
+    try:
+        return TABLES[name]
+    except KeyError:
+        raise NotFound(f"no table {name!r}; the package has {', '.join(TABLES)}") from None
+
+
 # Date columns that hold schedules rather than observed events, so they may lie in the future.
 SCHEDULED_DATES: set[tuple[str, str]] = {
     ("imf_arrangements", "expires_on"),
     ("imf_reviews", "scheduled_on"),
 }
 
-# Pairs of date columns where the second may not precede the first: (table, start, end).
-DATE_ORDER: list[tuple[str, str, str]] = [
-    ("imf_arrangements", "approved_on", "expires_on"),
-    ("imf_arrangements", "approved_on", "ended_on"),
+
+# --- rules between columns and between tables, as declarative entries --------------------------
+# `riskscore validate` checks every entry of RULES; a new rule of a known kind is one more line.
+
+
+@dataclass(frozen=True)
+class DateOrder:
+    """In `table`, the date in `end` may not precede the one in `start`."""
+
+    table: str
+    start: str
+    end: str
+
+
+@dataclass(frozen=True)
+class ImpliedValue:
+    """In `table`, where `mapping` knows a row's `key`, its `dependent` must be mapping[key]."""
+
+    table: str
+    key: str
+    dependent: str
+    mapping: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class PlausibleRange:
+    """In `table`, `column` lies within ranges[unit] for the unit the row's `by` column names
+    (long tables mix units, so one column-wide bound would be too loose or too tight)."""
+
+    table: str
+    column: str
+    by: str
+    ranges: Mapping[str, tuple[float, float]]
+
+
+@dataclass(frozen=True)
+class ReferenceDate:
+    """Every `reference_table` row that a row's `field` names (';'-separated) must be dated
+    (`reference_date`) on or before the row's own `date`: no link to a later event."""
+
+    table: str
+    field: str
+    date: str
+    reference_table: str
+    reference_field: str
+    reference_date: str
+
+
+_MACRO_RANGES = {
+    "USD bn": (0.0, 1e6),  # world GDP is about US$110 trillion
+    "percent": (-100.0, 1e9),  # growth and inflation; hyperinflations reach 1e4-1e8 %
+    "percent of GDP": (-1e4, 1e4),
+    "percent of GNI": (0.0, 1e5),
+    "percent of exports": (0.0, 1e5),
+    "percent of reserves": (0.0, 1e8),  # short-term debt over near-zero reserves
+    "millions": (0.0, 1e4),  # population
+    "months": (0.0, 1e6),  # of imports, over near-zero imports
+    "TWh": (0.0, 1e5),
+}
+_POSITION_RANGES = {
+    "SDR m": (0.0, MAX_SDR_M),
+    "USD m": (0.0, MAX_USD_M),
+    "percent of quota": (0.0, 1e5),
+}
+_MAGNITUDE_RANGES = {
+    "MW": (0.0, 1e6),
+    "BTC": (0.0, BTC_SUPPLY),
+    "USD_m": (0.0, MAX_USD_M),
+    "tokens": (0.0, 1e15),
+    "pct_reserves": (0.0, 100.0),
+    "kg_gold": (0.0, 1e7),
+    "pct_tax": (0.0, 100.0),
+    "count": (0.0, 1e6),
+}
+
+RULES: list[DateOrder | ImpliedValue | PlausibleRange | ReferenceDate] = [
+    DateOrder("imf_arrangements", "approved_on", "expires_on"),
+    DateOrder("imf_arrangements", "approved_on", "ended_on"),
+    ImpliedValue("crypto_actions", "action_type", "direction", vocab.ACTION_TYPE_DIRECTION),
+    ImpliedValue("imf_crypto_responses", "response_type", "stance", vocab.RESPONSE_TYPE_STANCE),
+    ImpliedValue("imf_arrangements", "facility", "instrument_kind", vocab.FACILITY_KIND),
+    ImpliedValue("macro", "indicator", "unit", vocab.MACRO_INDICATOR_UNIT),
+    ImpliedValue("imf_positions", "measure", "unit", vocab.POSITION_MEASURE_UNIT),
+    PlausibleRange("macro", "value", "unit", _MACRO_RANGES),
+    PlausibleRange("imf_positions", "value", "unit", _POSITION_RANGES),
+    PlausibleRange("crypto_actions", "magnitude", "magnitude_unit", _MAGNITUDE_RANGES),
+    # a response may only link actions known on its date (no look-ahead in the outcomes)
+    ReferenceDate(
+        "imf_crypto_responses",
+        "linked_action_ids",
+        "responded_on",
+        "crypto_actions",
+        "action_id",
+        "announced_on",
+    ),
 ]
 
 # The column that dates each row's fact, for point-in-time truncation: (table -> column, kind).

@@ -27,3 +27,10 @@ def sql_dir() -> Path:
 def curated_dir(datasets: Path) -> Path:
     """Hand-curated, sourced inputs that the ingest merges with the raw extracts."""
     return datasets / "curated"
+
+
+# Hostile-input bounds for every file riskscore reads from a user (package CSVs, datapackage.json,
+# scenario files). The largest shipped table, macro.csv, is ~6.5 MB; ten times that is plenty.
+MAX_TABLE_BYTES = 64 * 1024 * 1024
+# datapackage.json (~45 kB today) and a scenario file (a few rows) are small by nature.
+MAX_SMALL_INPUT_BYTES = 4 * 1024 * 1024

@@ -33,18 +33,22 @@ def read_table(name: str) -> pl.DataFrame:
 
 @pytest.fixture
 def mini_package(tmp_path: Path) -> Path:
-    """A writable copy of the tiny, valid hand-made package."""
+    """A writable copy of the tiny, valid hand-made package, with its datapackage.json
+    generated from the models (so it never goes stale)."""
+    from riskscore import datapackage
+
     target = tmp_path / "pkg"
     shutil.copytree(MINI, target)
+    datapackage.write(target)
     return target
 
 
 @pytest.fixture
 def shipped_copy(tmp_path: Path) -> Path:
-    """A writable copy of the shipped data package (CSV files only)."""
+    """A writable copy of the shipped data package (CSV files and datapackage.json)."""
     target = tmp_path / "datasets"
     target.mkdir()
-    for path in DATASETS.glob("*.csv"):
+    for path in [*DATASETS.glob("*.csv"), DATASETS / "datapackage.json"]:
         shutil.copy(path, target / path.name)
     return target
 

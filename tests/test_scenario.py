@@ -124,11 +124,16 @@ def test_hypothetical_ids_must_say_so(tmp_path: Path) -> None:
     path.write_text(
         '[[crypto_actions]]\naction_id = "ACT-PAK-999"\niso3 = "PAK"\n', encoding="utf-8"
     )
-    with pytest.raises(scenario.ScenarioError, match="must start with 'HYP-'"):
-        scenario.build_rows(scenario.read(path))
+    # the file is checked field by field as it is read (rules hypothetical_id, extra_column)
+    with pytest.raises(scenario.ScenarioError) as err:
+        scenario.read(path)
+    assert str(err.value) == (
+        "fake.toml: [[crypto_actions]] row 1: action_id: hypothetical_id: 'ACT-PAK-999'"
+    )
     path.write_text('[[crypto_actions]]\niso3 = "PAK"\nmood = "bullish"\n', encoding="utf-8")
-    with pytest.raises(scenario.ScenarioError, match="unknown column"):
-        scenario.build_rows(scenario.read(path))
+    with pytest.raises(scenario.ScenarioError) as err:
+        scenario.read(path)
+    assert str(err.value) == "fake.toml: [[crypto_actions]] row 1: mood: extra_column: 'mood'"
 
 
 def test_a_row_dated_after_the_as_of_date_is_refused(real_package, tmp_path: Path) -> None:

@@ -28,21 +28,41 @@ HOSTILE = (
 RAW = ("\x1b[31m", "\x1b]0;", "\x07", "\u202e", "\x1b]8;")  # none of these may be printed raw
 
 
-@pytest.fixture
-def hostile_package(tmp_path: Path) -> Path:
-    """A copy of the mini package in which Pakistan's name is hostile."""
+# the package validator rejects control characters in text fields, so what can reach a
+# command's output from valid data is markup; control characters are tested on `terminal` below
+MARKUP = "Paki[/bold]stan [link=https://evil.example]click[/link]"
+
+
+def _hostile_copy(tmp_path: Path, name: str) -> Path:
     target = tmp_path / "pkg"
     shutil.copytree(MINI, target)
-    quoted = '"' + HOSTILE.replace('"', '""') + '"'
+    quoted = '"' + name.replace('"', '""') + '"'
     replace_in_file(target / "countries.csv", "PAK,Pakistan,", f"PAK,{quoted},")
     return target
 
 
-def _assert_literal(output: str) -> None:
+@pytest.fixture
+def hostile_package(tmp_path: Path) -> Path:
+    """A copy of the mini package in which Pakistan's name is rich markup."""
+    return _hostile_copy(tmp_path, MARKUP)
+
+
+def test_control_characters_in_a_name_are_rejected_on_one_line(tmp_path: Path) -> None:
+    package = _hostile_copy(tmp_path, HOSTILE)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["score", "--datasets", str(package), "--out", str(out)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "countries.csv:" in result.output and "control_character" in result.output
+    for sequence in RAW:
+        assert sequence not in result.output, repr(sequence)
+
+
+def _assert_literal(output: str, escaped: bool = False) -> None:
     for sequence in RAW:
         assert sequence not in output, repr(sequence)
     assert "Paki[/bold]stan [link=https://evil.example]click[/link]" in output
-    assert "\\x1b[31mRED\\x1b]0;pwned\\x07 \\u202eevil" in output  # shown escaped
+    if escaped:
+        assert "\\x1b[31mRED\\x1b]0;pwned\\x07 \\u202eevil" in output  # shown escaped
 
 
 def test_clean_shows_control_characters_escaped_and_keeps_one_line() -> None:
@@ -53,7 +73,7 @@ def test_clean_shows_control_characters_escaped_and_keeps_one_line() -> None:
 SCENARIO = r"""
 [scenario]
 name = "hostile"
-description = "What if Paki[/bold]stan [link=x]y[/link] \u001b[31mRED\u0007 \u202e"
+description = "What if Paki[/bold]stan [link=x]y[/link]"
 as_of = 2025-06-30
 
 [[crypto_actions]]
@@ -95,7 +115,7 @@ def test_hostile_text_in_a_drawn_table_stays_text() -> None:
                    [(HOSTILE, "55.5")], console)  # fmt: skip
     drawn = screen.getvalue()
     assert "┃" in drawn or "│" in drawn  # a rich table, not the plain fallback
-    _assert_literal(drawn)
+    _assert_literal(drawn, escaped=True)
 
 
 def test_tables_in_a_pipe_are_plain_and_never_cut(tmp_path: Path) -> None:

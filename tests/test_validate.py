@@ -187,8 +187,9 @@ def test_linked_action_after_response_is_rejected(mini_package: Path) -> None:
         "ACT-PAK-006,PAK,2025-05-25",
         "ACT-PAK-006,PAK,2025-06-25",
     )
-    [failure] = _find(validate_package(mini_package), "imf_crypto_responses.csv", "linked_action")
-    assert failure.value.startswith("ACT-PAK-006")
+    # rule renamed from linked_action_not_after_response: one generic reference_date rule
+    [failure] = _find(validate_package(mini_package), "imf_crypto_responses.csv", "reference_date")
+    assert failure.column == "linked_action_ids" and failure.value.startswith("ACT-PAK-006")
 
 
 def test_every_failure_is_reported_at_once(mini_package: Path) -> None:

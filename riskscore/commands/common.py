@@ -26,8 +26,11 @@ OUT_DEFAULT = settings.OUT_DIR
 
 def fail(message: str, code: int = 1) -> NoReturn:
     """Print `error: message` on stderr (made terminal-safe) and exit with `code`
-    (2 = bad usage, 1 = bad data)."""
-    typer.echo(f"error: {terminal.clean(message)}", err=True)
+    (2 = bad usage, 1 = bad data). A message listing several failures keeps one per line."""
+    first, *rest = message.splitlines() or [""]
+    typer.echo(f"error: {terminal.clean(first)}", err=True)
+    for line in rest:
+        typer.echo(terminal.clean(line), err=True)
     raise typer.Exit(code)
 
 

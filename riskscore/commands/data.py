@@ -48,13 +48,17 @@ def validate(
     failures: Annotated[
         Path | None, typer.Option(help="Also write every failure as a table to this .parquet file")
     ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="On success, stamp this output folder so later commands skip the checks"),
+    ] = None,
 ) -> None:
     """Check every table against its schema and the cross-table rules.
 
     Prints each failure as `file:line: column: rule: value`, then a count per table.
     Exits 1 if anything failed, 0 when the package is clean.
     """
-    from riskscore.validate import validate_package, write_failures
+    from riskscore.validate import stamp, validate_package, write_failures
 
     report = validate_package(directory)
     for failure in report.failures:  # values come from the files: shown, never obeyed
@@ -71,6 +75,8 @@ def validate(
     if not report.ok:
         typer.echo(f"{directory}: {len(report.failures)} failure(s)", err=True)
         raise typer.Exit(1)
+    if out is not None:
+        stamp.write(out, report.stamp())
     typer.echo(f"{directory}: valid")
 
 
@@ -86,12 +92,15 @@ def build(
     open it, and it keeps working when out/ is moved or zipped.
     """
     from riskscore import database, pipeline
+    from riskscore.validate import stamp
 
     package = common.load_package(datasets, out)
     try:
         typer.echo(f"wrote {pipeline.build_database(package, out)}")
     except database.DatabaseError as err:
         common.fail(str(err))
+    if package.validated is not None:  # later commands parse the package without the checks
+        stamp.write(out, package.validated)
 
 
 def register(app: typer.Typer) -> None:
