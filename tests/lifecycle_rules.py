@@ -26,9 +26,14 @@ from riskscore.ingest import arrangement_codes as codes
 LINE = "line"
 
 
+DATES = ["approved_on", "expires_on", "ended_on", "completed_on", "event_on", "new_expires_on"]
+
+
 def _read(directory: Path, name: str) -> pl.DataFrame:
-    frame = pl.read_csv(directory / f"{name}.csv", try_parse_dates=True, infer_schema_length=None)
-    return frame.with_row_index(LINE, offset=2)
+    frame = pl.read_csv(directory / f"{name}.csv", infer_schema=False)
+    return frame.with_columns(
+        pl.col(c).str.to_date("%Y-%m-%d") for c in DATES if c in frame.columns
+    ).with_row_index(LINE, offset=2)
 
 
 def open_extensions(events: pl.DataFrame) -> set[str]:
@@ -92,7 +97,7 @@ def _overlaps(arrangements: pl.DataFrame) -> list[tuple[str, int, str, str]]:
     for group in by_country.values():
         group.sort(key=lambda r: r["approved_on"])
         for i, a in enumerate(group):
-            for b in group[i + 1 :]:
+            for b in group[i + 1 :]:  # rows of one member, by approval day
                 if b["approved_on"] > a["end"]:
                     continue
                 if not codes.families(a["facility"]) & codes.families(b["facility"]):

@@ -6,7 +6,9 @@ is exactly the current value, else the ingest stops naming the row: the research
 against other data and must be checked again. Corrections that rest on a secondary source
 and that research asked to verify first (`verify_first` = yes) are skipped and logged
 (RESEARCH_LOG.md lists them). An applied correction adds its source to the row's
-`source_id` and says in `notes` what it changed.
+`source_id` and says in `notes` what it changed. An arrangement whose SDR amount a
+correction supplies keeps no US$ amount (the table's rule: US$ only where no SDR amount is
+known).
 """
 
 from __future__ import annotations
@@ -41,7 +43,29 @@ def revise(ctx: IngestContext) -> dict[str, pl.DataFrame]:
         if frame is None:
             raise IngestError(f"{FILE}: {row['row_id']}: no table {table!r}")
         changed[table] = apply_correction(frame, row)
+    if "imf_arrangements" in changed:
+        changed["imf_arrangements"] = usd_only_without_sdr(changed["imf_arrangements"])
     return changed
+
+
+def usd_only_without_sdr(arrangements: pl.DataFrame) -> pl.DataFrame:
+    """Drop (and note) a US$ amount where the SDR amount is now known."""
+    both = (pl.col("amount_sdr_m").is_not_null() & pl.col("amount_usd_m").is_not_null()).fill_null(
+        False
+    )
+    mask = arrangements.select(both).to_series()
+    if not mask.any():
+        return arrangements
+    notes = [
+        with_note(n, f"amount_usd_m {usd:g} dropped: the SDR amount is known") if hit else n
+        for n, usd, hit in zip(
+            arrangements["notes"], arrangements["amount_usd_m"], mask, strict=True
+        )
+    ]
+    return arrangements.with_columns(
+        pl.Series("notes", notes, dtype=pl.String),
+        pl.when(both).then(None).otherwise(pl.col("amount_usd_m")).alias("amount_usd_m"),
+    )
 
 
 def read_corrections(ctx: IngestContext) -> pl.DataFrame:
