@@ -309,6 +309,15 @@ def test_an_undated_cancellation_drops_an_unsupported_end_day(tmp_path):
     assert row["ended_on"] is None and row["status"] == "cancelled"
 
 
+def test_a_completed_arrangement_without_a_known_end_is_completed_not_active(tmp_path):
+    rows, _ = revise_lifecycle(
+        tmp_path,
+        arrangements_frame(arrangement("PRY-PCI-2022-11-22", D(2022, 11, 22), None)),
+        event("PRY-PCI-2022-11-22", "completion", "2026-01-22"),
+    )
+    assert rows["PRY-PCI-2022-11-22"]["status"] == "completed"
+
+
 def test_an_approval_on_another_day_renames_the_arrangement_and_its_reviews(tmp_path):
     rows, out = revise_lifecycle(
         tmp_path,

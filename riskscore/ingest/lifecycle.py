@@ -319,6 +319,8 @@ def _status(row: dict, suspended: bool, completed: bool, vintage: dt.date) -> st
     if row["instrument_kind"] == "emergency":
         return "disbursed"
     end = row["ended_on"] or row["expires_on"]
+    if end is None and completed:
+        return "completed"  # its final review is done; only the scheduled end is unknown
     if end is None or end >= vintage:
         return "suspended" if suspended else "active"
     if completed:
