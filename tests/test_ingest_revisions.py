@@ -396,6 +396,29 @@ def test_a_mona_review_of_an_arrangement_ended_before_monas_last_record_was_not_
     assert rows[3]["not_completed_reason"] == "arrangement_cancelled"
 
 
+def test_a_completion_day_the_sources_give_is_kept_and_the_research_day_noted(tmp_path):
+    dated = {"arrangement_id": "PAK-EFF-2019-07-03", "review_no": 6, "status": "completed",
+             "completed_on": D(2022, 2, 2), "date_precision": "day"}  # fmt: skip
+    rows = revise_reviews(
+        tmp_path,
+        completion(6, completed_on="2022-02-04", date_precision="day"),
+        reviews=reviews_frame(dated),
+    )
+    assert rows[6]["completed_on"] == D(2022, 2, 2)
+    assert "research dates it 2022-02-04" in rows[6]["notes"]
+
+
+def test_research_calling_a_dated_review_not_completed_is_rejected(tmp_path):
+    dated = {"arrangement_id": "PAK-EFF-2019-07-03", "review_no": 6, "status": "completed",
+             "completed_on": D(2022, 2, 2), "date_precision": "day"}  # fmt: skip
+    with pytest.raises(IngestError, match="the sources date its completion 2022-02-02"):
+        revise_reviews(
+            tmp_path,
+            completion(6, status="not_completed", not_completed_reason="arrangement_expired"),
+            reviews=reviews_frame(dated),
+        )
+
+
 def test_a_reason_without_not_completed_is_rejected(tmp_path):
     with pytest.raises(IngestError, match="reason"):
         revise_reviews(

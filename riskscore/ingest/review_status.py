@@ -4,11 +4,11 @@ Input: `datasets/curated/imf_reviews_completions.csv`, one source per row. `comp
 `YYYY-MM-DD`, or `YYYY-MM` for a month-only date (stored at the month's last day); a
 completion whose date is unknown keeps `completed_on` empty with status completed.
 
-A research row for a review the table has revises it: status, reason and date precision come
-from research; a completion date the sources give is kept when research has none and replaced
-(noted) when research dates it otherwise; `scheduled_on` and the amount fill gaps; the
-research source is cited first when it gave the date, else after the others. A research row
-for a review the table lacks adds it.
+A research row for a review the table has revises it: status and reason come from research;
+its completion date fills a gap (a date the sources give is kept, and a different research
+date noted; research calling a dated review not completed stops the ingest); `scheduled_on`
+and the amount fill gaps; the research source is cited first when it gave the date, else
+after the others. A research row for a review the table lacks adds it.
 
 Reviews research did not cover keep their status, with one derivation: a review MONA (the
 IMF's monitoring database) shows without completion, of an arrangement that ended before
@@ -120,18 +120,22 @@ def revised(current: dict | None, research: dict) -> dict:
         "scheduled_on": None, "completed_on": None, "amount_sdr_m": None, "source_id": None,
         "notes": None,
     }  # fmt: skip
-    dated = research["completed_on"] is not None
-    if current and dated and current["completed_on"] not in (None, research["completed_on"]):
+    known = current["completed_on"] if current else None
+    if known is not None and research["status"] != "completed":
+        raise IngestError(
+            f"{FILE}: {research['arrangement_id']} review {research['review_no']}: research says "
+            f"{research['status']} but the sources date its completion {known}"
+        )
+    fills = research["completed_on"] is not None and known is None
+    if known is not None and research["completed_on"] not in (None, known):
         notes = with_note(
             notes,
-            f"research dates it {research['completed_on']}; "
-            f"the sources gave {current['completed_on']}",
+            f"research dates it {research['completed_on']} ({research['source_id']}); "
+            f"the sources' {known} kept",
         )
-    if dated:
-        row["completed_on"], row["date_precision"] = (
-            research["completed_on"],
-            research["date_precision"],
-        )
+    if fills:
+        row["completed_on"] = research["completed_on"]
+        row["date_precision"] = research["date_precision"]
     elif research["status"] != "completed":
         row["completed_on"], row["date_precision"] = None, None
     row["status"] = research["status"]
@@ -140,7 +144,7 @@ def revised(current: dict | None, research: dict) -> dict:
     if row["amount_sdr_m"] is None:
         row["amount_sdr_m"] = research["amount_sdr_m"]
     row["source_id"] = with_source(
-        row["source_id"], research["source_id"], first=dated or not current
+        row["source_id"], research["source_id"], first=fills or not current
     )
     row["notes"] = with_note(row["notes"], notes) if notes else row["notes"]
     return row
