@@ -1,11 +1,14 @@
 """Generate the Frictionless Data Package (v2) descriptor from the pandera models.
 
 The models in `riskscore.schemas` are the single source of truth; `datapackage.json` is
-derived from them so the two cannot drift (a test regenerates and compares).
+derived from them so the two cannot drift (a test regenerates and compares). Each resource
+also carries `observed_through` (a custom property) from the package's coverage table, and
+the package the `cutoff` of the event tables the model reads.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 from pathlib import Path
@@ -13,7 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from riskscore import __version__
-from riskscore.schemas import TABLES, Table
+from riskscore.schemas import MODEL_EVENT_TABLES, TABLES, Table
 
 PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 RESOURCE_PROFILE = "https://datapackage.org/profiles/2.0/dataresource.json"
@@ -92,9 +95,23 @@ def _resource(table: Table) -> dict:
     }
 
 
-def descriptor() -> dict:
-    """The package descriptor as a dict."""
-    return {
+def observed_through(directory: Path | None) -> dict[str, str]:
+    """table -> observed_through (ISO day) from the package's coverage.csv ({} without one)."""
+    path = directory / TABLES["coverage"].file if directory else None
+    if path is None or not path.exists():
+        return {}
+    with path.open(encoding="utf-8", newline="") as f:
+        return {row["table_name"]: row["observed_through"] for row in csv.DictReader(f)}
+
+
+def descriptor(directory: Path | None = None) -> dict:
+    """The package descriptor as a dict; with `directory`, dated by its coverage.csv."""
+    through = observed_through(directory)
+    resources = [_resource(table) for table in TABLES.values()]
+    for resource in resources:
+        if resource["name"] in through:
+            resource["observed_through"] = through[resource["name"]]
+    package = {
         "$schema": PROFILE,
         "name": "riskscore",
         "title": "riskscore data package: crypto policy and IMF programs",
@@ -106,16 +123,19 @@ def descriptor() -> dict:
                 "title": "Mixed: each table keeps its upstream licence (README.md, sources.csv)",
             }
         ],
-        "resources": [_resource(table) for table in TABLES.values()],
     }
+    cutoffs = [through[t] for t in MODEL_EVENT_TABLES if t in through]
+    if cutoffs:  # the model's events are complete only up to the earliest of their dates
+        package["cutoff"] = min(cutoffs)
+    return package | {"resources": resources}
 
 
-def render() -> str:
-    return json.dumps(descriptor(), indent=2, ensure_ascii=False) + "\n"
+def render(directory: Path | None = None) -> str:
+    return json.dumps(descriptor(directory), indent=2, ensure_ascii=False) + "\n"
 
 
 def write(directory: Path) -> Path:
-    """Write datapackage.json into the package folder."""
+    """Write datapackage.json into the package folder (after its tables)."""
     path = directory / "datapackage.json"
-    path.write_text(render(), encoding="utf-8")
+    path.write_text(render(directory), encoding="utf-8")
     return path

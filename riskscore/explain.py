@@ -39,7 +39,8 @@ def explain(
     actions = (
         run.action_points.filter(pl.col("iso3") == iso3, pl.col("as_of") == as_of)
         .join(tables["crypto_actions"].select("action_id", "description"), on="action_id")
-        .join(sources, on="source_id", how="left")
+        .with_columns(first_source=pl.col("source_id").str.split(";").list.first())
+        .join(sources, left_on="first_source", right_on="source_id", how="left")
         .select(
             "announced_on", "action_id", "action_type", "status", "points", "description",
             "publisher", "url",
@@ -66,7 +67,8 @@ def explain(
     responses = (
         tables["imf_crypto_responses"]
         .filter(pl.col("iso3") == iso3, pl.col("responded_on") <= as_of)
-        .join(sources, on="source_id", how="left")
+        .with_columns(first_source=pl.col("source_id").str.split(";").list.first())
+        .join(sources, left_on="first_source", right_on="source_id", how="left")
         .select("responded_on", "response_id", "response_type", "stance", "publisher", "url")
         .sort("responded_on", descending=True)
     )

@@ -16,6 +16,7 @@ import pandera.polars as pa
 from riskscore import vocab
 from riskscore.errors import NotFound
 
+ARRANGEMENT_ID = r"^[A-Z]{3}-[A-Z/]+-\d{4}-\d{2}-\d{2}$"
 ISO3 = r"^[A-Z]{3}$"
 SOURCE_IDS = r"^[a-z0-9_.:-]+(;[a-z0-9_.:-]+)*$"  # one id, or several joined by ';'
 # Plausibility bounds: every date of the package lies in this span (9999-12-31 and 0001-01-01
@@ -53,6 +54,12 @@ class Sources(pa.DataFrameModel):
     published_on: dt.date = _date(nullable=True, description="Publication date, if stated")
     accessed_on: dt.date = _date(nullable=True, description="Date the source was read or copied")
     license: str = pa.Field(nullable=True, description="Licence or terms of reuse, if known")
+    tier: str = pa.Field(
+        isin=vocab.SOURCE_TIERS,
+        description="official (IMF, government, central bank, legislature, court, statistics "
+        "office), press (established news organisation) or secondary (aggregator, blog, social "
+        "post, repost on a non-news site)",
+    )
     notes: str = pa.Field(nullable=True, description="Caveats about the source")
 
     class Config:
@@ -102,8 +109,7 @@ class ImfArrangements(pa.DataFrameModel):
     """One row per IMF arrangement or outright disbursement, 1952 to date."""
 
     arrangement_id: str = pa.Field(
-        str_matches=r"^[A-Z]{3}-[A-Z/]+-\d{4}-\d{2}-\d{2}$",
-        description="Key: ISO3-FACILITY-APPROVED_ON",
+        str_matches=ARRANGEMENT_ID, description="Key: ISO3-FACILITY-APPROVED_ON"
     )
     iso3: str = _iso3()
     facility: str = pa.Field(
@@ -127,6 +133,12 @@ class ImfArrangements(pa.DataFrameModel):
     status: str = pa.Field(
         isin=vocab.ARRANGEMENT_STATUSES, description="Status as of the latest source"
     )
+    replaced_by: str = pa.Field(
+        nullable=True,
+        str_matches=ARRANGEMENT_ID,
+        description="The successor a source names: approved while this one was in force "
+        "(which then ended that day), or after it ran out",
+    )
     source_id: str = _source_id()
     notes: str = pa.Field(nullable=True, description="Reconciliation notes")
 
@@ -140,12 +152,105 @@ class ImfReviews(pa.DataFrameModel):
     arrangement_id: str = pa.Field(description="Key into imf_arrangements.csv")
     review_no: int = pa.Field(ge=0, le=30, description="Review number (1 = first review)")
     scheduled_on: dt.date = _date(nullable=True, description="Originally scheduled date")
-    completed_on: dt.date = _date(nullable=True, description="Board completion date (empty if not)")
+    completed_on: dt.date = _date(
+        nullable=True,
+        description="Board completion date (month precision: last day of the month; empty if "
+        "not completed or if the day and month are unknown)",
+    )
+    date_precision: str = pa.Field(
+        nullable=True,
+        isin=vocab.REVIEW_DATE_PRECISIONS,
+        description="Precision of completed_on: day or month (empty when completed_on is)",
+    )
+    status: str = pa.Field(
+        isin=vocab.REVIEW_STATUSES,
+        description="completed (even when the day is unknown), not_completed or unknown",
+    )
+    not_completed_reason: str = pa.Field(
+        nullable=True,
+        isin=vocab.REVIEW_NOT_COMPLETED_REASONS,
+        description="Why a review was never completed (only when status is not_completed)",
+    )
     amount_sdr_m: float = pa.Field(
         nullable=True, ge=0, le=MAX_SDR_M, description="Amount made available, SDR m"
     )
     source_id: str = _source_id()
     notes: str = pa.Field(nullable=True, description="Caveats, e.g. month-only dates")
+
+    class Config:
+        strict = True
+
+
+class ImfArrangementEvents(pa.DataFrameModel):
+    """The life of an arrangement: approval, amount changes, extensions and how it ended."""
+
+    arrangement_id: str = pa.Field(description="Key into imf_arrangements.csv")
+    event: str = pa.Field(isin=vocab.ARRANGEMENT_EVENTS, description="What happened")
+    event_on: dt.date = _date(
+        nullable=True,
+        description="Day of the Board decision or event (month precision: last day of the "
+        "month; empty when the source gives neither)",
+    )
+    date_precision: str = pa.Field(
+        nullable=True, isin=vocab.REVIEW_DATE_PRECISIONS, description="day or month"
+    )
+    new_expires_on: dt.date = _date(
+        nullable=True, description="Extensions: the new scheduled end (month: last day)"
+    )
+    amount_sdr_m_after: float = pa.Field(
+        nullable=True,
+        ge=0,
+        le=MAX_SDR_M,
+        description="Approvals, augmentations and reductions: access after the event, SDR m",
+    )
+    replaced_by: str = pa.Field(
+        nullable=True, str_matches=ARRANGEMENT_ID, description="The successor, where named"
+    )
+    source_id: str = _source_id()
+    confidence: str = pa.Field(isin=vocab.CONFIDENCE, description="high/medium/low")
+    notes: str = pa.Field(nullable=True, description="What the source says; inferences")
+
+    class Config:
+        strict = True
+
+
+class ImfArticleIv(pa.DataFrameModel):
+    """Article IV consultations of the members with state crypto exposure: mission and Board."""
+
+    iso3: str = _iso3()
+    consultation_year: int = pa.Field(
+        ge=1990, le=2100, description="The year the consultation is named for"
+    )
+    event: str = pa.Field(
+        isin=vocab.ARTICLE_IV_EVENTS,
+        description="mission_concluded (staff discussions ended) or board_concluded",
+    )
+    event_on: dt.date = _date(description="Day of the event (month precision: last day)")
+    date_precision: str = pa.Field(isin=vocab.REVIEW_DATE_PRECISIONS, description="day or month")
+    combined_with: str = pa.Field(
+        nullable=True, description="Program business concluded with it, e.g. 'EFF review 1'"
+    )
+    crypto_discussed: str = pa.Field(
+        isin=vocab.CRYPTO_DISCUSSED,
+        description="yes when the text read mentions the country's crypto measures; "
+        "not_checked when only part of the document was read",
+    )
+    source_id: str = _source_id()
+    confidence: str = pa.Field(isin=vocab.CONFIDENCE, description="high/medium/low")
+    notes: str = pa.Field(nullable=True, description="Caveats")
+
+    class Config:
+        strict = True
+
+
+class Coverage(pa.DataFrameModel):
+    """How far each table's observations reach: later events are not in the package."""
+
+    table_name: str = pa.Field(str_matches=r"^[a-z_]+$", description="A table of the package")
+    observed_through: dt.date = _date(
+        description="The last day the table's sources were searched or published for"
+    )
+    basis: str = pa.Field(description="What the date rests on")
 
     class Config:
         strict = True
@@ -363,13 +468,32 @@ TABLES: dict[str, Table] = {
         Table("sources", Sources, ("source_id",)),
         Table("countries", Countries, ("iso3",), (_fk_source(),)),
         Table("macro", Macro, ("iso3", "year", "indicator"), (_fk_iso3(), _fk_source())),
-        Table("imf_arrangements", ImfArrangements, ("arrangement_id",), (_fk_iso3(), _fk_source())),
+        Table(
+            "imf_arrangements",
+            ImfArrangements,
+            ("arrangement_id",),
+            (
+                _fk_iso3(),
+                ForeignKey(("replaced_by",), "imf_arrangements", ("arrangement_id",)),
+                _fk_source(),
+            ),
+        ),
         Table(
             "imf_reviews",
             ImfReviews,
             ("arrangement_id", "review_no"),
             (
                 ForeignKey(("arrangement_id",), "imf_arrangements", ("arrangement_id",)),
+                _fk_source(),
+            ),
+        ),
+        Table(
+            "imf_arrangement_events",
+            ImfArrangementEvents,
+            ("arrangement_id", "event", "event_on", "source_id"),
+            (
+                ForeignKey(("arrangement_id",), "imf_arrangements", ("arrangement_id",)),
+                ForeignKey(("replaced_by",), "imf_arrangements", ("arrangement_id",)),
                 _fk_source(),
             ),
         ),
@@ -421,6 +545,13 @@ TABLES: dict[str, Table] = {
             ("iso3", "as_of"),
             (_fk_iso3(), _fk_source()),
         ),
+        Table(
+            "imf_article_iv",
+            ImfArticleIv,
+            ("iso3", "consultation_year", "event"),
+            (_fk_iso3(), _fk_source()),
+        ),
+        Table("coverage", Coverage, ("table_name",)),
     ]
 }
 
@@ -433,10 +564,21 @@ def table(name: str) -> Table:
         raise NotFound(f"no table {name!r}; the package has {', '.join(TABLES)}") from None
 
 
+# The event tables the model reads: the package's cutoff is the earliest of their
+# coverage.observed_through dates (later events are missing from at least one of them).
+MODEL_EVENT_TABLES = (
+    "crypto_actions",
+    "imf_crypto_responses",
+    "imf_arrangements",
+    "imf_reviews",
+    "imf_staff_level_agreements",
+)
+
 # Date columns that hold schedules rather than observed events, so they may lie in the future.
 SCHEDULED_DATES: set[tuple[str, str]] = {
     ("imf_arrangements", "expires_on"),
     ("imf_reviews", "scheduled_on"),
+    ("imf_arrangement_events", "new_expires_on"),
 }
 
 
@@ -543,6 +685,8 @@ EVENT_DATES: dict[str, tuple[str, str]] = {
     "macro": ("year", "year"),
     "imf_arrangements": ("approved_on", "date"),
     "imf_reviews": ("completed_on", "date"),
+    "imf_arrangement_events": ("event_on", "date"),
+    "imf_article_iv": ("event_on", "date"),
     "imf_staff_level_agreements": ("announced_on", "date"),
     "crypto_actions": ("announced_on", "date"),
     "imf_crypto_responses": ("responded_on", "date"),

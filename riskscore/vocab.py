@@ -66,9 +66,14 @@ RESPONSE_TYPE_STANCE: dict[str, str] = {
     "publication_blocked": "opposing",
     "board_policy_paper": "opposing",
     "technical_assessment": "neutral",
+    # non-objections: the IMF discussed the measure and neither objected nor cautioned
+    "article_iv_neutral": "neutral",
+    "review_neutral": "neutral",
+    "staff_statement_neutral": "neutral",
+    "supportive_statement": "supportive",
 }
 RESPONSE_TYPES = sorted(RESPONSE_TYPE_STANCE)
-STANCES = ["opposing", "cautionary", "neutral"]
+STANCES = ["opposing", "cautionary", "neutral", "supportive"]
 CHANNELS = ["program", "surveillance", "policy"]
 
 # --- IMF arrangements -------------------------------------------------------------------------
@@ -119,8 +124,47 @@ ARRANGEMENT_STATUSES = [
     "lapsed",
     "suspended",
     "off_track",
+    "replaced",  # ended when a successor arrangement was approved while it was in force
     "disbursed",  # outright emergency disbursement (RFI/RCF)
 ]
+
+# What happened to an arrangement during its life (imf_arrangement_events.event).
+ARRANGEMENT_EVENTS = [
+    "approval",  # the Board approved it (amount at approval; corrects approved_on)
+    "augmentation",  # access raised (amount_sdr_m_after = access after it)
+    "reduction",  # access cut at the member's request
+    "extension",  # scheduled end moved (new_expires_on)
+    "suspension",  # access frozen without a formal end
+    "component_end",  # one leg of a blend ended; the arrangement continued
+    "cancellation",  # ended early at the member's request or by the Board
+    "lapse",  # ended automatically (e.g. no review completed in 18 months)
+    "replacement",  # ended when a successor was approved while it was in force
+    "expiry",  # ran to its scheduled end
+    "completion",  # final review completed / access fully drawn
+]
+# Events that end an arrangement before or at its scheduled end, and the status each gives.
+END_EVENT_STATUS = {"cancellation": "cancelled", "lapse": "lapsed", "replacement": "replaced"}
+
+# --- IMF reviews ------------------------------------------------------------------------------
+REVIEW_STATUSES = ["completed", "not_completed", "unknown"]
+REVIEW_NOT_COMPLETED_REASONS = [
+    "arrangement_cancelled",
+    "arrangement_replaced",
+    "arrangement_expired",
+    "combined_later",  # folded into a later review
+    "pending",  # still due after the data end
+]
+REVIEW_DATE_PRECISIONS = ["day", "month"]
+
+# --- Article IV consultations ----------------------------------------------------------------
+ARTICLE_IV_EVENTS = ["mission_concluded", "board_concluded"]
+CRYPTO_DISCUSSED = ["yes", "no", "not_checked"]
+
+# --- sources --------------------------------------------------------------------------------
+# official: IMF, government, central bank, legislature, court, statistics office (their data
+# count as official even when read from a third-party copy); press: established news
+# organisations; secondary: aggregators, blogs, social posts, reposts on non-news sites.
+SOURCE_TIERS = ["official", "press", "secondary"]
 
 # --- macro ------------------------------------------------------------------------------------
 # indicator -> unit. Amounts carry their unit in the name (see ../shared/STYLE.md).

@@ -21,6 +21,11 @@ log = logging.getLogger(__name__)
 AMOUNT_DECIMALS = 6
 EMERGENCY = "emergency"
 NON_LENDING = "non_lending"
+# Notes derived from the row itself; the lifecycle revision re-derives them after its changes.
+ENDED_AFTER_EXPIRY_NOTE = (
+    "ended after the latest scheduled end in the sources (a later extension is not in them)"
+)
+ACTIVE_NOTE_PREFIX = "active as of "
 
 
 def event_target(rows: list[dict], event: dict) -> dict | None:
@@ -151,15 +156,13 @@ def derive_status(arrangements: pl.DataFrame, vintage: dt.date) -> pl.DataFrame:
         if kind == EMERGENCY:
             row["expires_on"] = row["approved_on"]  # disbursed at approval; nothing scheduled after
         if row["ended_on"] and row["expires_on"] and row["ended_on"] > row["expires_on"]:
-            notes.append(
-                "ended after the latest scheduled end in the sources (a later extension "
-                "is not in them)"
-            )
+            notes.append(ENDED_AFTER_EXPIRY_NOTE)
         status = _status(row, kind, vintage)
         if status == "active":
             reported = codes.fmt(row["last_reported_on"])
             notes.append(
-                f"active as of {vintage}: no source reports an end (latest dated report {reported})"
+                f"{ACTIVE_NOTE_PREFIX}{vintage}: no source reports an end "
+                f"(latest dated report {reported})"
             )
         rows.append(
             row

@@ -3,10 +3,11 @@
 - policy: membership-wide papers and technical advice (board_policy_paper,
   technical_assessment), and every WLD row;
 - surveillance: Article IV findings and a refused publication (article_iv_warning,
-  article_iv_observation, publication_blocked);
+  article_iv_observation, article_iv_neutral, publication_blocked);
 - program: program documents (program_commitment, program_condition, staff_report_finding,
-  review_delay);
-- board and staff statements (board_statement, staff_statement, staff_statement_concern) are
+  review_delay, review_neutral);
+- board and staff statements (board_statement, staff_statement, staff_statement_concern,
+  staff_statement_neutral, supportive_statement) are
   program if, that day, the country had a lending or non-lending arrangement in force
   (approved_on <= day <= coalesce(ended_on, expires_on); no end date known = not in force) or
   had announced a staff-level agreement on a new arrangement within the previous
@@ -18,7 +19,7 @@ from __future__ import annotations
 import polars as pl
 
 from riskscore import vocab
-from riskscore.ingest.common import IngestError
+from riskscore.ingest.common import IngestContext, IngestError
 from riskscore.schemas import TABLES
 
 # Channel fixed by the response type; None = depends on the country's program status that day.
@@ -27,14 +28,18 @@ CHANNEL_BY_RESPONSE_TYPE: dict[str, str | None] = {
     "technical_assessment": "policy",
     "article_iv_warning": "surveillance",
     "article_iv_observation": "surveillance",
+    "article_iv_neutral": "surveillance",
     "publication_blocked": "surveillance",
     "program_commitment": "program",
     "program_condition": "program",
     "staff_report_finding": "program",
     "review_delay": "program",
+    "review_neutral": "program",
     "board_statement": None,
     "staff_statement": None,
     "staff_statement_concern": None,
+    "staff_statement_neutral": None,
+    "supportive_statement": None,
 }
 # Arrangements whose reviews make staff statements program business. Emergency financing
 # (RFI/RCF) is an outright disbursement without reviews, and precautionary lines are insurance
@@ -46,6 +51,14 @@ NEW_ARRANGEMENT_STAGE = "new arrangement"
 # months when prior actions must be met first (El Salvador: SLA Dec 2024, Board Feb 2025).
 # Half a year covers that gap without stretching a failed negotiation into a program.
 SLA_WINDOW_DAYS = 180
+
+
+def revise(ctx: IngestContext) -> dict[str, pl.DataFrame]:
+    """Responses' channel again, on the arrangements as the lifecycle revision left them
+    (an end date it moved can move a statement in or out of a program)."""
+    responses = ctx.tables["imf_crypto_responses"].drop("channel")
+    slas = ctx.tables.get("imf_staff_level_agreements")
+    return {"imf_crypto_responses": with_channel(responses, ctx.tables["imf_arrangements"], slas)}
 
 
 def with_channel(

@@ -27,6 +27,7 @@ class IngestContext:
     shared: Path  # ../shared: holds sources/ and facts/
     curated: Path  # datasets/curated: hand-curated, sourced inputs kept in this repo
     tables: dict[str, pl.DataFrame] = field(default_factory=dict)
+    cache: dict[str, object] = field(default_factory=dict)  # curated lookups read once per run
     _sources: dict[str, dict] = field(default_factory=dict)
 
     @property
@@ -49,6 +50,10 @@ class IngestContext:
                     known[c] = record[c]
         return sid
 
+    def registered_source(self, source_id: str) -> dict:
+        """The record registered under an id ({} if none)."""
+        return dict(self._sources.get(source_id, {}))
+
     def web_source(
         self,
         url: str,
@@ -67,6 +72,7 @@ class IngestContext:
             "published_on": to_iso_date(published_on),
             "accessed_on": None,
             "license": None,
+            "tier": None,  # from the curated source metadata (see source_catalogue)
             "notes": notes,
         }
         return self.add_source(record)

@@ -15,6 +15,11 @@ Two sources:
   completions known only to the month keep `completed_on` empty and the source's note (which
   names the month); Sri Lanka's explicit not-completed fifth review stays, empty.
 
+Every review gets a first `status`: completed when a source dates its completion or lists it
+among completions (the curated file), not_completed where the curated file says so, else
+unknown; `date_precision` is day wherever `completed_on` is known. The `review_status`
+revision later adds what research found and the reasons.
+
 A curated review attaches to the latest arrangement of its country and facility family
 approved before its completion (any date when that is unknown; a year written after the
 facility, "EFF (2023)", picks the arrangement approved that year). A MONA review attaches to
@@ -38,18 +43,31 @@ from riskscore.ingest.common import IngestContext, read_csv_text
 log = logging.getLogger(__name__)
 
 MONA_SOURCE_ID = src.DATASET_SOURCE_IDS[src.MONA]
+MONA_VINTAGE = "mona_vintage"  # ctx.cache key: MONA's last Board action on any arrangement
 REVIEW_COLUMNS = [
-    "arrangement_id", "review_no", "scheduled_on", "completed_on", "amount_sdr_m", "source_id",
-    "notes",
+    "arrangement_id", "review_no", "scheduled_on", "completed_on", "date_precision", "status",
+    "not_completed_reason", "amount_sdr_m", "source_id", "notes",
 ]  # fmt: skip
+# The curated file lists completions; the one review it records as not completed says so.
+NOT_COMPLETED_MARK = "NOT completed"
 
 
 def build(ctx: IngestContext) -> dict[str, pl.DataFrame]:
     """Return MONA and curated reviews attached to the arrangements built before."""
     arrangements = ctx.tables["imf_arrangements"]
     curated = attach_curated(read_curated_reviews(ctx), arrangements)
-    mona = attach_mona(read_mona_reviews(ctx), arrangements)
-    reviews = pl.concat([curated, mona], how="diagonal_relaxed")
+    mona_reviews = read_mona_reviews(ctx)
+    ctx.cache[MONA_VINTAGE] = mona_reviews["last_record_on"].max()
+    mona = attach_mona(mona_reviews, arrangements)
+    reviews = pl.concat([curated, mona], how="diagonal_relaxed").with_columns(
+        pl.when(pl.col("completed_on").is_not_null()).then(pl.lit("day")).alias("date_precision"),
+        pl.when(pl.col("completed_on").is_not_null())
+        .then(pl.lit("completed"))
+        .otherwise(pl.col("status"))
+        .fill_null("unknown")
+        .alias("status"),
+        pl.lit(None, pl.String).alias("not_completed_reason"),
+    )
     kept = reviews.unique(["arrangement_id", "review_no"], keep="first", maintain_order=True)
     if kept.height < reviews.height:
         log.warning(
@@ -220,6 +238,9 @@ def read_curated_reviews(ctx: IngestContext) -> pl.DataFrame:
                     if last and r["disbursed_sdr_m"]
                     else None,
                     "source_id": ctx.web_source(r["source_url"]),
+                    "status": "not_completed"
+                    if (r["notes"] or "").startswith(NOT_COMPLETED_MARK)
+                    else "completed",
                     "notes": "; ".join(notes),
                 }
             )
