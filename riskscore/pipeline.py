@@ -15,6 +15,7 @@ import polars as pl
 from riskscore import __version__, export, model, settings
 from riskscore.config import ModelConfig
 from riskscore.config import load as load_config
+from riskscore.schemas import MODEL_EVENT_TABLES
 from riskscore.validate import PackageReport, stamp, validate_package, write_failures
 
 FREQUENCIES = {"day": 0, "month": 1, "quarter": 3, "year": 12}
@@ -37,6 +38,27 @@ class Package:
     tables: dict[str, pl.DataFrame]
     data_sha256: str
     validated: stamp.Stamp | None = None  # what a validated-stamp for these tables records
+
+    def observed_through(self, table: str) -> dt.date | None:
+        """The day up to which a missing row of `table` means "did not happen"."""
+        coverage = self.tables.get("coverage")
+        if coverage is None:
+            return None
+        row = coverage.filter(pl.col("table_name") == table)
+        return row["observed_through"].item() if row.height else None
+
+    @property
+    def cutoff(self) -> dt.date:
+        """The package cutoff: the earliest observed_through among the event tables the model
+        reads. After it at least one of them is incomplete. A package without a coverage
+        table (an older one) is taken as complete up to today."""
+        days = [self.observed_through(t) for t in MODEL_EVENT_TABLES]
+        known = [d for d in days if d is not None]
+        return min(known) if known else dt.date.today()
+
+    def default_as_of(self, as_of: dt.date | None) -> dt.date:
+        """`as_of`, or the cutoff when none was asked for."""
+        return as_of or self.cutoff
 
 
 def data_hash(directory: Path) -> str:
@@ -86,13 +108,26 @@ def period_ends(start: dt.date, end: dt.date, freq: str = "quarter") -> list[dt.
 
 
 def metadata(package: Package, config: ModelConfig, **extra: str) -> dict[str, str]:
+    """The key-value metadata every output carries: what made it and up to when its data are
+    known (`data_through`, the package cutoff)."""
     return {
         "model_version": config.version,
         "config_sha256": config.sha256,
         "data_sha256": package.data_sha256,
+        "data_through": package.cutoff.isoformat(),
         "riskscore_version": __version__,
         **extra,
     }
+
+
+def after_cutoff(package: Package, as_of: dt.date) -> str | None:
+    """A one-line warning when `as_of` lies after the package cutoff, else None."""
+    if as_of <= package.cutoff:
+        return None
+    return (
+        f"as of {as_of} is after the data cutoff {package.cutoff}: events after the cutoff are "
+        "unknown, not absent (review clocks stop at the cutoff; decays continue)"
+    )
 
 
 def run_model(
@@ -111,8 +146,9 @@ def score(
     datasets: Path = settings.DATASETS_DIR,
     config: ModelConfig | None = None,
 ) -> pl.DataFrame:
-    """Scores of every IMF member as of a date (default today), ranked, as a polars frame."""
-    run, _ = run_model([as_of or dt.date.today()], datasets, config)
+    """Scores of every IMF member as of a date (default: the package cutoff), ranked."""
+    package = load_package(datasets)
+    run, _ = run_model([package.default_as_of(as_of)], config=config, package=package)
     return run.scores
 
 
@@ -121,8 +157,9 @@ def contributions(
     datasets: Path = settings.DATASETS_DIR,
     config: ModelConfig | None = None,
 ) -> pl.DataFrame:
-    """Factor contributions (they sum to each score) as of a date."""
-    run, _ = run_model([as_of or dt.date.today()], datasets, config)
+    """Factor contributions (they sum to each score) as of a date (default: the cutoff)."""
+    package = load_package(datasets)
+    run, _ = run_model([package.default_as_of(as_of)], config=config, package=package)
     return run.contributions
 
 
@@ -133,9 +170,9 @@ def history(
     datasets: Path = settings.DATASETS_DIR,
     config: ModelConfig | None = None,
 ) -> pl.DataFrame:
-    """Scores for every period end (or day) from start to end (default today)."""
+    """Scores for every period end (or day) from start to end (default: the cutoff)."""
     package = load_package(datasets)
-    dates = period_ends(start, end or dt.date.today(), freq)
+    dates = period_ends(start, package.default_as_of(end), freq)
     with model.Engine(package.tables, config) as engine:
         runs = engine.batches(dates, lineage=freq != "day")
         return pl.concat(run.scores for run in runs)

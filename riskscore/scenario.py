@@ -295,7 +295,7 @@ def run(
     config: ModelConfig | None = None,
 ) -> ScenarioResult:
     """Score the baseline and the scenario as of a date; write out/scenario/<name>.parquet."""
-    as_of = as_of or scenario.as_of or dt.date.today()
+    as_of = as_of or scenario.as_of or package.cutoff
     config = config or load_config()
     tables, ids = apply(scenario, package, as_of)
     baseline = model.run(package.tables, [as_of], config).scores

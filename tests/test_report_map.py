@@ -134,7 +134,10 @@ def test_legend_has_thresholds_dates_and_the_boundary_note(map_out: Path, scores
         "Natural Earth",
     ):
         assert needle in words, needle
-    assert "data through" not in words  # the scores' metadata does not record it (yet)
+    from riskscore import export
+
+    through = export.read_metadata(map_out / "scores.parquet")["data_through"]
+    assert f"data through {through}" in words  # stamped on every output by the pipeline
     assert root.get("role") == "group" and "191 IMF members" in root.get("aria-label")
 
 

@@ -44,6 +44,20 @@ def parse_date(value: str | None, name: str) -> dt.date | None:
         fail(f"{name} must be a date like 2025-06-30, got {value!r}", 2)
 
 
+def as_of(parsed: dt.date | None, package: Package, option: str = "--as-of") -> dt.date:
+    """The date to work as of: the one given, else the package cutoff (said on stderr), with a
+    one-line warning when the date given lies after the cutoff."""
+    from riskscore import pipeline
+
+    if parsed is None:
+        typer.echo(f"as of {package.cutoff} (the data cutoff; {option} for another date)", err=True)
+        return package.cutoff
+    warning = pipeline.after_cutoff(package, parsed)
+    if warning:
+        typer.echo(f"warning: {warning}", err=True)
+    return parsed
+
+
 def load_package(datasets: Path, out: Path) -> Package:
     """Validate the package; on failure print every failure, record them and exit 1."""
     from riskscore import pipeline

@@ -6,7 +6,6 @@ and riskscore.model_card.
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
@@ -116,7 +115,9 @@ def backtest(
 @common.writes_out
 def uncertainty(
     draws: Annotated[int | None, typer.Option(help="Monte Carlo draws (default 1000)")] = None,
-    as_of: Annotated[str | None, typer.Option(help="Score as of this date (default today)")] = None,
+    as_of: Annotated[
+        str | None, typer.Option(help="Score as of this date (default: the data cutoff)")
+    ] = None,
     seed: Annotated[int | None, typer.Option(help="Random seed (default 20260404)")] = None,
     datasets: common.DatasetsOption = common.DATASETS_DEFAULT,
     out: common.OutOption = common.OUT_DEFAULT,
@@ -126,13 +127,13 @@ def uncertainty(
     from riskscore import uncertainty as simulating
     from riskscore.config import load as load_config
 
-    day = common.parse_date(as_of, "--as-of") or dt.date.today()
+    parsed = common.parse_date(as_of, "--as-of")
     draws = simulating.DRAWS if draws is None else draws
     seed = simulating.SEED if seed is None else seed
     if draws < 2:
-        typer.echo("error: --draws must be at least 2", err=True)
-        raise typer.Exit(2)
+        common.fail(f"--draws must be at least 2, got {draws}", 2)
     package, config = common.load_package(datasets, out), load_config()
+    day = common.as_of(parsed, package)
     with terminal.progress("Monte Carlo draws", total=draws) as bar:
         result = simulating.run(
             package, day, config, draws, seed, lambda done, _: bar.update(completed=done)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
@@ -22,7 +21,7 @@ def register(app: typer.Typer) -> None:
 @common.writes_out
 def report(
     as_of: Annotated[
-        str | None, typer.Option(help="Report as of this date (default today)")
+        str | None, typer.Option(help="Report as of this date (default: the data cutoff)")
     ] = None,
     country: Annotated[
         list[str] | None, typer.Option(help="Only this member's page (repeatable; default all)")
@@ -39,8 +38,9 @@ def report(
     from riskscore.report import build_report
 
     started = time.perf_counter()
-    day = common.parse_date(as_of, "--as-of") or dt.date.today()
+    parsed = common.parse_date(as_of, "--as-of")
     package = common.load_package(datasets, out)
+    day = common.as_of(parsed, package)
     with terminal.progress("scoring and history") as bar, outputset.staging(out, "report"):
         try:
             files = build_report(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 import typer
@@ -11,7 +10,7 @@ from riskscore import outputset, terminal
 from riskscore.commands import common
 
 
-def _print_top(scores, n: int) -> None:
+def _print_top(scores, n: int, data_through) -> None:
     from riskscore.terminal import Column, table
 
     as_of = scores["as_of"].max()
@@ -32,12 +31,16 @@ def _print_top(scores, n: int) -> None:
         )
         for row in scores.sort("rank").head(n).iter_rows(named=True)
     ]
-    table(f"Top {n} by IMF-conflict risk as of {as_of}", columns, rows)
+    table(
+        f"Top {n} by IMF-conflict risk as of {as_of} (data through {data_through})", columns, rows
+    )
 
 
 @common.writes_out
 def score(
-    as_of: Annotated[str | None, typer.Option(help="Score as of this date (default today)")] = None,
+    as_of: Annotated[
+        str | None, typer.Option(help="Score as of this date (default: the data cutoff)")
+    ] = None,
     datasets: common.DatasetsOption = common.DATASETS_DEFAULT,
     out: common.OutOption = common.OUT_DEFAULT,
     top: Annotated[int, typer.Option(help="Rows to print")] = 15,
@@ -45,21 +48,22 @@ def score(
     """Score every IMF member as of a date: out/scores.parquet, out/contributions.parquet."""
     from riskscore import pipeline
 
-    day = common.parse_date(as_of, "--as-of") or dt.date.today()
+    parsed = common.parse_date(as_of, "--as-of")
     package = common.load_package(datasets, out)
+    day = common.as_of(parsed, package)
     run, _ = pipeline.run_model([day], package=package)
     with outputset.staging(out, "score"):
         paths = pipeline.write_scores(run, package, out, day)
     for path in paths:
         typer.echo(f"wrote {path}")
     common.refresh_database(out, package)
-    _print_top(run.scores, top)
+    _print_top(run.scores, top, package.cutoff)
 
 
 @common.writes_out
 def history(
     start: Annotated[str, typer.Option(help="First date")] = "2015-01-01",
-    end: Annotated[str | None, typer.Option(help="Last date (default today)")] = None,
+    end: Annotated[str | None, typer.Option(help="Last date (default: the data cutoff)")] = None,
     freq: Annotated[str, typer.Option(help="day, month, quarter or year")] = "quarter",
     datasets: common.DatasetsOption = common.DATASETS_DEFAULT,
     out: common.OutOption = common.OUT_DEFAULT,
@@ -73,11 +77,11 @@ def history(
     if freq not in pipeline.FREQUENCIES:
         common.fail(f"--freq must be one of {', '.join(pipeline.FREQUENCIES)}, got {freq!r}", 2)
     first = common.parse_date(start, "--start")
-    last = common.parse_date(end, "--end") or dt.date.today()
+    package = common.load_package(datasets, out)
+    last = common.as_of(common.parse_date(end, "--end"), package, "--end")
     dates = pipeline.period_ends(first, last, freq)
     if not dates:
         common.fail(f"no {freq} end between {first} and {last}", 2)
-    package = common.load_package(datasets, out)
     with (
         model.Engine(package.tables) as engine,
         terminal.progress(f"scoring {len(dates)} dates", total=len(dates)) as bar,
@@ -95,7 +99,9 @@ def history(
 
 def explain(
     iso3: Annotated[str, typer.Argument(help="ISO3 country code, e.g. PAK")],
-    as_of: Annotated[str | None, typer.Option(help="As of this date (default today)")] = None,
+    as_of: Annotated[
+        str | None, typer.Option(help="As of this date (default: the data cutoff)")
+    ] = None,
     datasets: common.DatasetsOption = common.DATASETS_DEFAULT,
     out: common.OutOption = common.OUT_DEFAULT,
     top: Annotated[int, typer.Option(help="Rows per section")] = 8,
@@ -104,8 +110,9 @@ def explain(
     from riskscore import explain as explaining
     from riskscore import pipeline
 
-    day = common.parse_date(as_of, "--as-of") or dt.date.today()
+    parsed = common.parse_date(as_of, "--as-of")
     package = common.load_package(datasets, out)
+    day = common.as_of(parsed, package)
     run, _ = pipeline.run_model([day], package=package)
     try:
         result = explaining.explain(run, package.tables, iso3, day)

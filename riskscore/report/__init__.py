@@ -48,13 +48,14 @@ def build_report(
     on_start: Callable[[int], None] | None = None,
     on_page: Callable[[str], None] | None = None,
 ) -> ReportFiles:
-    """Build out/report/ as of a date (default today) for every member, or only `countries`.
+    """Build out/report/ as of a date (default: the data cutoff) for every member, or only
+    `countries`.
 
     Raises pipeline.InvalidPackage if the data package fails validation, and KeyError for a
     country that is not a scored member. `on_start(n)` and `on_page(iso3)` report progress.
     """
-    as_of = as_of or dt.date.today()
     package = package or pipeline.load_package(datasets)
+    as_of = package.default_as_of(as_of)
     config = config or load_config()
     data = report_inputs.load(out, as_of, package, config)
 

@@ -59,8 +59,9 @@ def build(inputs: ReportInputs, change: ScoreDiff | None, evidence: pl.DataFrame
         f"# IMF crypto-policy conflict risk: brief as of {inputs.as_of}",
         "",
         "Risk (0–100) that within 12 months the IMF objects to, conditions or holds up its "
-        f"engagement over a member's crypto policy. {len(rows)} IMF members scored; model "
-        f"{inputs.config.version}"
+        f"engagement over a member's crypto policy. {len(rows)} IMF members scored from data "
+        f"known through {inputs.provenance['data_through']} (later events are unknown, not "
+        f"absent); model {inputs.config.version}"
         + (f"; changes are since the previous quarter end, {prev}." if prev else "."),
         "",
         f"![World map: every IMF member by risk band as of {inputs.as_of}](map.svg)",

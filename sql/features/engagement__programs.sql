@@ -17,6 +17,16 @@ levels as (select * from cfg_program_level),
 
 params as (select * from cfg_scalars),
 
+coverage as (select * from coverage),
+
+-- after the review table's cutoff a missing review is unknown, not late: the clock stops there
+review_clock as (
+    select coalesce(
+        max(observed_through) filter (where table_name = 'imf_reviews'), date '9999-12-31'
+    ) as reviews_known_through
+    from coverage
+),
+
 in_force as (
     select
         cd.iso3,
@@ -156,11 +166,12 @@ final as (
         case
             when ln.iso3 is null then 0
             when lr.completed_on is null
-                and months_between(ln.latest_approval_on, cd.as_of) > p.engagement_review_due_months
+                and months_between(ln.latest_approval_on, least(cd.as_of, rc.reviews_known_through))
+                    > p.engagement_review_due_months
                 then null
             else months_between(
                 greatest(ln.latest_approval_on, coalesce(lr.completed_on, ln.latest_approval_on)),
-                cd.as_of
+                least(cd.as_of, rc.reviews_known_through)
             )
         end as months_since_review,
         -- lineage
@@ -180,6 +191,7 @@ final as (
     left join last_review as lr using (iso3, as_of)
     left join denominators as d using (iso3, as_of)
     cross join params as p
+    cross join review_clock as rc
 )
 
 select * from final
