@@ -214,3 +214,20 @@ INCOME_GROUPS = ["Low income", "Lower middle income", "Upper middle income", "Hi
 # ISO3 stand-ins used where ISO 3166-1 has no code.
 KOSOVO_ISO3 = "XKX"  # World Bank's user-assigned code; the IMF's own "KOS" is mapped to it
 WORLD_ISO3 = "WLD"  # membership-wide IMF policy, not a country
+
+
+# Facilities that name the same kind of arrangement in different sources or eras: the
+# 1952-2019 table files ESAF and PRGF arrangements under "Extended Credit Facility", and
+# the PCL was renamed PLL in 2011.
+FACILITY_FAMILY = {"PRGF": "ECF", "ESAF": "ECF", "PCL": "PLL"}
+
+
+def facility_legs(facility: str) -> list[str]:
+    """The single facilities a code is made of ('EFF/ECF' -> ['EFF', 'ECF'])."""
+    return [leg.strip() for leg in facility.replace("-", "/").split("/") if leg.strip()]
+
+
+def facility_families(facility: str) -> frozenset[str]:
+    """Families of a facility code (a blend belongs to both legs'): two arrangements of one
+    family are the same kind of program."""
+    return frozenset(FACILITY_FAMILY.get(leg, leg) for leg in facility_legs(facility))

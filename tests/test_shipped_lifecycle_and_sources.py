@@ -3,50 +3,89 @@
 from __future__ import annotations
 
 import polars as pl
-from conftest import CURATED, DATASETS, MINI, read_table
-from lifecycle_rules import violations
+from conftest import CURATED, DATASETS, read_table
 
 from riskscore import datapackage, vocab
 from riskscore.ingest.common import web_source_id
 from riskscore.schemas import MODEL_EVENT_TABLES, TABLES
+from riskscore.validate import validate_package
 
-# Reviews the IMF's own records date after a scheduled end that research could not move:
-# no extension was found (MOZ, SEN, PAK) or the completion is the release day of a
-# lapse-of-time decision taken before the end (JOR). Each is a conflict between sources,
-# listed in datasets/README.md; anything else breaking the rules fails this test.
-KNOWN_CONFLICTS = {
-    ("review_outside_life", "JOR-SBA-2002-07-03 review 3"),
-    ("review_outside_life", "MOZ-PSI-2010-06-14 review 6"),
-    ("review_outside_life", "PAK-SBA-2023-07-12 review 2"),
-    ("review_outside_life", "SEN-PSI-2010-12-03 review 8"),
-}
+LIFECYCLE_RULES = {"arrangement_overlap", "end_after_expiry", "review_outside_life"}
 
 
-def _key(violation: tuple) -> tuple[str, str]:
-    _, _, rule, detail = violation
-    return rule, " ".join(detail.split()[:3]) if rule == "review_outside_life" else detail
+def _lifecycle(directory) -> list:
+    return [f for f in validate_package(directory).failures if f.rule in LIFECYCLE_RULES]
 
 
-def test_shipped_arrangements_break_no_lifecycle_rule_beyond_the_known_conflicts():
-    found = {_key(v): v for v in violations(DATASETS)}
-    unexpected = [f"{f}:{line}: {rule}: {d}" for k, (f, line, rule, d) in found.items()
-                  if k not in KNOWN_CONFLICTS]  # fmt: skip
-    assert not unexpected, "\n".join(unexpected)
+def test_shipped_arrangements_have_one_consistent_life() -> None:
+    assert _lifecycle(DATASETS) == []
 
 
-def test_the_lifecycle_rules_catch_an_overlap_and_a_late_end(tmp_path):
-    for name in ("imf_arrangements", "imf_reviews", "imf_arrangement_events"):
-        (tmp_path / f"{name}.csv").write_bytes((MINI / f"{name}.csv").read_bytes())
-    assert violations(tmp_path) == []
-    arrangements = pl.read_csv(tmp_path / "imf_arrangements.csv", infer_schema=False)
-    arrangements.with_columns(
-        pl.when(pl.col("arrangement_id") == "PAK-EFF-2019-07-03")
-        .then(pl.lit("2025-01-01"))
-        .otherwise(pl.col("ended_on"))
-        .alias("ended_on")
-    ).write_csv(tmp_path / "imf_arrangements.csv")
-    rules = sorted(rule for _, _, rule, _ in violations(tmp_path))
-    assert rules == ["end_after_expiry", "overlap"]
+def _corrupt(copy, file: str, old: str, new: str) -> int:
+    """Replace `old` by `new` in one line of a copy; return that line's number."""
+    path = copy / file
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    [number] = [i for i, line in enumerate(lines, start=1) if old in line]
+    lines[number - 1] = lines[number - 1].replace(old, new, 1)
+    path.write_text("".join(lines), encoding="utf-8")
+    return number
+
+
+def _edit(copy, arrangement_id: str, **values: str | None) -> int:
+    """Set columns of one arrangement in a copy; return the row's line."""
+    path = copy / "imf_arrangements.csv"
+    frame = pl.read_csv(path, infer_schema=False).with_row_index("line", 2)
+    line = frame.filter(pl.col("arrangement_id") == arrangement_id)["line"].item()
+    frame.drop("line").with_columns(
+        pl.when(pl.col("arrangement_id") == arrangement_id)
+        .then(pl.lit(value, dtype=pl.String))
+        .otherwise(pl.col(column))
+        .alias(column)
+        for column, value in values.items()
+    ).write_csv(path)
+    return line
+
+
+def _line_of(copy, arrangement_id: str) -> int:
+    frame = pl.read_csv(copy / "imf_arrangements.csv", infer_schema=False).with_row_index("n", 2)
+    return frame.filter(pl.col("arrangement_id") == arrangement_id)["n"].item()
+
+
+def test_an_end_after_the_expiry_is_rejected_with_its_line(shipped_copy) -> None:
+    # Afghanistan's 2011 ECF was scheduled to end 2014-11-13
+    line = _edit(shipped_copy, "AFG-ECF-2011-11-14", ended_on="2014-12-31")
+    failures = _lifecycle(shipped_copy)
+    assert [(f.file, f.line, f.rule) for f in failures] == [
+        ("imf_arrangements.csv", line, "end_after_expiry")
+    ]
+
+
+def test_an_overlap_without_a_replacement_is_rejected_at_the_later_arrangement(
+    shipped_copy,
+) -> None:
+    # Pakistan's 2019 EFF, made to run into the 2024 EFF with no successor recorded
+    _edit(shipped_copy, "PAK-EFF-2019-07-03", expires_on="2025-12-31", replaced_by=None)
+    failures = _lifecycle(shipped_copy)
+    assert [(f.file, f.line, f.rule) for f in failures] == [
+        ("imf_arrangements.csv", _line_of(shipped_copy, "PAK-EFF-2024-09-25"),
+         "arrangement_overlap")
+    ]  # fmt: skip
+    assert "PAK-EFF-2024-09-25" in failures[0].value
+
+
+def test_a_review_outside_its_arrangement_is_rejected_with_its_line(shipped_copy) -> None:
+    line = _corrupt(
+        shipped_copy, "imf_reviews.csv", "PAK-EFF-2024-09-25,1,", "PAK-EFF-2024-09-25,1,"
+    )
+    text = (shipped_copy / "imf_reviews.csv").read_text(encoding="utf-8").splitlines()
+    fields = text[line - 1].split(",")
+    fields[3] = "2019-01-31"  # completed_on before the approval
+    text[line - 1] = ",".join(fields)
+    (shipped_copy / "imf_reviews.csv").write_text("\n".join(text) + "\n", encoding="utf-8")
+    failures = _lifecycle(shipped_copy)
+    assert [(f.file, f.line, f.rule) for f in failures] == [
+        ("imf_reviews.csv", line, "review_outside_life")
+    ]
 
 
 def test_issue_9_named_arrangements_have_one_consistent_life():

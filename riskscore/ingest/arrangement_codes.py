@@ -20,24 +20,15 @@ from riskscore.ingest.common import read_csv_text, to_iso_date
 # --- facilities -------------------------------------------------------------------------------
 GRA_FACILITIES = {"SBA", "EFF"}  # a blend's first leg
 CONCESSIONAL_FACILITIES = {"ECF", "PRGF", "ESAF", "SAF", "SCF", "ESF"}  # a blend's second leg
-# Facilities that name the same kind of arrangement in different sources or eras: the
-# 1952-2019 table files ESAF and PRGF arrangements under "Extended Credit Facility", and
-# the PCL was renamed PLL in 2011.
-FACILITY_FAMILY = {"PRGF": "ECF", "ESAF": "ECF", "PCL": "PLL"}
+FACILITY_FAMILY = vocab.FACILITY_FAMILY
 
 # Instruments that are never a blend leg: listed with others they are separate arrangements.
 STANDALONE_FACILITIES = {"RSF", "PCI", "PSI", "SMP", "RFI", "RCF", "FCL", "PLL", "SLL"}
 
 
 # --- facility helpers -------------------------------------------------------------------------
-def facility_legs(facility: str) -> list[str]:
-    """The single facilities a code is made of ('EFF/ECF' -> ['EFF', 'ECF'])."""
-    return [leg.strip() for leg in re.split(r"[/\-]", facility) if leg.strip()]
-
-
-def families(facility: str) -> frozenset[str]:
-    """Matching families of a facility code: two rows can be one arrangement only if these meet."""
-    return frozenset(FACILITY_FAMILY.get(leg, leg) for leg in facility_legs(facility))
+facility_legs = vocab.facility_legs
+families = vocab.facility_families
 
 
 def blend_code(legs: list[str]) -> str:

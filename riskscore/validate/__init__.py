@@ -15,7 +15,7 @@ from pathlib import Path
 import polars as pl
 
 from riskscore.schemas import TABLES
-from riskscore.validate import checks, descriptor, stamp
+from riskscore.validate import checks, descriptor, lifecycle, stamp
 from riskscore.validate.failures import CODES, Failure, failures_frame, write_failures
 from riskscore.validate.reader import ROW
 from riskscore.validate.table import TablePlan, TableResult, open_table, read_bytes, run_plans
@@ -159,7 +159,8 @@ def validate_package(
 def _cross_table_failures(
     results: dict[str, TableResult], tables: dict[str, pl.DataFrame]
 ) -> dict[str, pl.DataFrame]:
-    """Foreign keys (those the screens flagged) and reference dates, per referring table."""
+    """Foreign keys (those the screens flagged), reference dates and the arrangements' life
+    (riskscore.validate.lifecycle), per table at fault."""
     suspects = {name: r.suspect_keys for name, r in results.items() if r.suspect_keys}
     # a referenced table that lost rows, or whose key column has failures, cannot tell a wrong
     # reference from a consequence of its own failure: references into it are not judged
@@ -172,6 +173,9 @@ def _cross_table_failures(
     }
     out = checks.foreign_key_failures(tables, targets, suspects, unsure)
     for name, frame in checks.reference_date_failures(tables, targets).items():
+        out[name] = pl.concat([out[name], frame]) if name in out else frame
+    lifecycle_tables = {n: t for n, t in tables.items() if n in targets}  # complete ones only
+    for name, frame in lifecycle.failures(lifecycle_tables).items():
         out[name] = pl.concat([out[name], frame]) if name in out else frame
     return out
 

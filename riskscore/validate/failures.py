@@ -165,6 +165,24 @@ PLAUSIBLE = _code(
 FOREIGN_KEY = _code(
     "foreign_key", "Unknown reference", "A key that the referenced table does not hold."
 )
+ARRANGEMENT_OVERLAP = _code(
+    "arrangement_overlap",
+    "Two arrangements of one kind in force",
+    "Two arrangements of one member and facility family in force on the same day, neither "
+    "recorded as replacing the other (imf_arrangements.replaced_by).",
+)
+END_AFTER_EXPIRY = _code(
+    "end_after_expiry",
+    "Ended after its scheduled end",
+    "An arrangement's ended_on after its (extended) expires_on: record the extension in "
+    "imf_arrangement_events, or correct the end.",
+)
+REVIEW_OUTSIDE_LIFE = _code(
+    "review_outside_life",
+    "Review completed outside the arrangement's life",
+    "A review completed before its arrangement's approval or after its end (ended_on, else the "
+    "extended expires_on); a month-precision completion counts when its month meets the life.",
+)
 REFERENCE_DATE = _code(
     "reference_date",
     "Reference from the future",

@@ -21,7 +21,7 @@ from riskscore import settings
 from riskscore.validate.files import InputError, read_input
 
 FILE = ".validated.json"
-VALIDATOR_VERSION = "2"  # bump when the checks change in a way the descriptor does not show
+VALIDATOR_VERSION = "3"  # bump when the checks change in a way the descriptor does not show
 
 
 @functools.cache
