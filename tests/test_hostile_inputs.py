@@ -580,6 +580,8 @@ def test_corpus_is_large_and_exercises_every_registered_code() -> None:
     # raised by rules over whole tables and across tables, covered in tests/test_validate.py
     rules |= {"primary_key_unique", "not_in_future", "date_order", "consistent", "foreign_key"}
     rules |= {"reference_date", "vocabulary", "missing_column", "extra_column", "check"}
+    # the arrangements' life, covered in tests/test_shipped_lifecycle_and_sources.py
+    rules |= {"arrangement_overlap", "end_after_expiry", "review_outside_life"}
     assert len(PACKAGE_CASES) + len(SCENARIO_CASES) >= 40
     assert {rule.partition(":")[0] for rule in rules} == set(CODES)
 
