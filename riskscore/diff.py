@@ -31,7 +31,6 @@ EVIDENCE_KINDS: list[tuple[str, re.Pattern]] = [
     ("arrangement", re.compile(rf"^(HYP-)?{_ARRANGEMENT}$")),
     ("staff_level_agreement", re.compile(r"^SLA ")),
     ("imf_credit", re.compile(r"^IMF credit ")),
-    ("crisis", re.compile(r"^(banking_crisis_start|currency_crisis|sovereign_debt_\w+) \d{4}$")),
     ("macro", re.compile(r"^[a-z_]+ \d{4}$")),
 ]
 
@@ -238,7 +237,6 @@ def describe(evidence: pl.DataFrame, tables: dict[str, pl.DataFrame]) -> pl.Data
         if text is None:
             text = {
                 "macro": "macro data year entering or leaving the model's window",
-                "crisis": "crisis year entering or leaving the past decade",
                 "imf_credit": "IMF credit outstanding as reported on this date",
                 "staff_level_agreement": "staff-level agreement awaiting the Board",
             }.get(row["kind"], "")
@@ -343,7 +341,7 @@ def render(
         if evidence is None:
             continue
         facts = evidence.filter(
-            pl.col("iso3") == iso3, ~pl.col("kind").is_in(["macro", "crisis", "imf_credit"])
+            pl.col("iso3") == iso3, ~pl.col("kind").is_in(["macro", "imf_credit"])
         )
         for row in facts.iter_rows(named=True):
             mark = "+" if row["change"] == "new" else "−"

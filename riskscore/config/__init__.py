@@ -95,7 +95,7 @@ class ModelConfig:
         row = {}
         for section in (
             "model", "aggregation", "exposure_size", "engagement", "publication_lag",
-            "freshness", "crisis",
+            "freshness",
         ):  # fmt: skip
             for key, value in self.raw[section].items():
                 if isinstance(value, int | float) and not isinstance(value, bool):
@@ -132,9 +132,7 @@ def _check(config: ModelConfig) -> None:
         raise ValueError(f"{config.path}: factor weights must be positive")
     if (factors["lo"] == factors["hi"]).any():
         raise ValueError(f"{config.path}: a factor has lo == hi")
-    macro = factors.filter(
-        pl.col("pillar") == "vulnerability", pl.col("factor") != "crisis_years_10y"
-    )
+    macro = factors.filter(pl.col("pillar") == "vulnerability")
     unknown = set(macro["factor"]) - set(vocab.MACRO_INDICATORS)
     if unknown:  # macro factors are looked up by indicator name
         raise ValueError(f"{config.path}: vulnerability factors not in macro.csv: {unknown}")

@@ -174,8 +174,14 @@ def _cross_table_failures(
     out = checks.foreign_key_failures(tables, targets, suspects, unsure)
     for name, frame in checks.reference_date_failures(tables, targets).items():
         out[name] = pl.concat([out[name], frame]) if name in out else frame
-    lifecycle_tables = {n: t for n, t in tables.items() if n in targets}  # complete ones only
-    for name, frame in lifecycle.failures(lifecycle_tables).items():
+    # the arrangements' life is judged only on tables read whole and free of row failures, so
+    # one bad date gives one failure, not a cascade of overlaps it causes
+    clean = {
+        name: tables[name]
+        for name, r in results.items()
+        if name in targets and r.row_failures.is_empty()
+    }
+    for name, frame in lifecycle.failures(clean).items():
         out[name] = pl.concat([out[name], frame]) if name in out else frame
     return out
 

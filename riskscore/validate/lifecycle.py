@@ -41,7 +41,7 @@ def failures(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     """The three rules on parsed tables that carry their ROW column; tables missing (failed to
     parse) leave the rules that need them unjudged."""
     arrangements = tables.get(ARRANGEMENTS)
-    if arrangements is None or ROW not in arrangements.columns:
+    if arrangements is None or ROW not in arrangements.columns or EVENTS not in tables:
         return {}
     open_ids = _open_extensions(tables.get(EVENTS)).implode()
     dated = arrangements.with_columns(
