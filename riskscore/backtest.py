@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from riskscore import calibration, challenger, export, metrics, model, outcomes, pipeline
+from riskscore import calendar, calibration, challenger, export, metrics, model, outcomes, pipeline
 from riskscore.config import ModelConfig
 from riskscore.config import load as load_config
 from riskscore.model import ModelRun
@@ -36,7 +36,8 @@ TOP_RANK = 5
 WARNING_LEAD_DAYS = 30
 HEADLINE_HORIZON = 365
 PROGRESS_STEPS = 4  # scoring, probability curves, challenger, measuring
-SIGNALS: tuple[str, ...] = ()  # extra signals of the probability curve kept (see METHOD.md)
+CANDIDATE_SIGNALS = ("mission_due",)  # tried beside the score; kept only if they help
+VALIDATION_FROM = dt.date(2019, 1, 1)  # the pre-split stretch the choice of signals is made on
 PANEL_KEYS = ["iso3", "country", "as_of", "score", "band", "rank"]
 PILLAR_COLUMNS = ["exposure", "engagement", "vulnerability", "completeness"]
 
@@ -240,11 +241,14 @@ def run(
     threshold = float(config.raw["bands"]["elevated"])
     opposing = outcomes.opposing_responses(responses)
     frame = outcomes.label(panel(scored, units), opposing, observed_on)
+    frame = calendar.mission_due(frame, package.tables, outcomes.HORIZONS_DAYS)
     say("fitting the probability curves")
+    chosen, trials = choose_signals(frame)
     predictions = {}
     for h in outcomes.HORIZONS_DAYS:
-        predictions[f"p{h}"], _ = calibration.expanding(frame, h, SIGNALS)
-        predictions[f"p{h}_loco"] = calibration.leave_one_country_out(frame, h, SIGNALS)
+        signals = tuple(f"{name}_{h}d" for name in chosen)
+        predictions[f"p{h}"], _ = calibration.expanding(frame, h, signals)
+        predictions[f"p{h}_loco"] = calibration.leave_one_country_out(frame, h, signals)
     frame = frame.with_columns(
         pl.Series(name, values).fill_nan(None) for name, values in predictions.items()
     ).with_columns(
@@ -335,32 +339,87 @@ def run(
             "onset": frame.filter("onset").height,
         },
         "bootstrap": {"unit": "country", "reps": reps, "seed": seed},
-        "signals": list(SIGNALS),
+        "signals": list(chosen),
+        "signal_trials": trials,
         "episodes": metrics.records(leads),
         "challenger": champion.summary(frame, reps, seed),
     }
-    current = _current(frame, scored, config)
+    current = _current(frame, scored, package, chosen)
     return Backtest(
         frame, leads, pl.concat(reliability_tables), current, champion.coefficients,
         _finite(result),
     )  # fmt: skip
 
 
-def _current(frame: pl.DataFrame, scored: ModelRun, config: ModelConfig) -> pl.DataFrame:
+def _onset_auroc(frame: pl.DataFrame, horizon: int, signals: tuple[str, ...], rows) -> float:
+    probability, _ = calibration.expanding(frame, horizon, signals)
+    picked = frame.with_columns(p=pl.Series(probability)).join(rows, on=["iso3", "as_of"])
+    picked = picked.filter(pl.col("p").is_not_nan(), pl.col(f"label_{horizon}d").is_not_null())
+    return metrics.auroc(
+        picked[f"label_{horizon}d"].to_numpy().astype(bool), picked["p"].to_numpy()
+    )
+
+
+def choose_signals(frame: pl.DataFrame) -> tuple[tuple[str, ...], list[dict]]:
+    """Keep a candidate signal only if, on the onset units from VALIDATION_FROM to SPLIT_ON
+    whose labels were known before SPLIT_ON, it raises the probability's AUROC at both horizons
+    (curves fitted on past labels as usual). Nothing after SPLIT_ON enters the choice; the
+    test-period figure is recorded beside it for information only."""
+    trials, kept = [], []
+    before = frame.filter(pl.col("as_of") < SPLIT_ON)
+    for name in CANDIDATE_SIGNALS:
+        validation, test = {}, {}
+        for h in outcomes.HORIZONS_DAYS:
+            known = before.filter(
+                pl.col("as_of") + pl.duration(days=h) < pl.lit(SPLIT_ON),
+                pl.col("as_of") >= VALIDATION_FROM,
+                "onset",
+            ).select("iso3", "as_of")
+            later = frame.filter(pl.col("as_of") >= SPLIT_ON, "onset").select("iso3", "as_of")
+            pair = ((), (f"{name}_{h}d",))
+            validation[f"{h}d"] = {
+                label: metrics.finite(_onset_auroc(before, h, signals, known))
+                for label, signals in zip(("without", "with"), pair, strict=True)
+            }
+            test[f"{h}d"] = {
+                label: metrics.finite(_onset_auroc(frame, h, signals, later))
+                for label, signals in zip(("without", "with"), pair, strict=True)
+            }
+        helps = all(
+            g["with"] is not None and g["without"] is not None and g["with"] > g["without"]
+            for g in validation.values()
+        )
+        trials.append({"signal": name, "kept": helps, "validation_onset_auroc": validation,
+                       "test_onset_auroc_for_information": test})  # fmt: skip
+        if helps:
+            kept.append(name)
+    return tuple(kept), trials
+
+
+def _current(
+    frame: pl.DataFrame, scored: ModelRun, package: pipeline.Package, chosen: tuple[str, ...]
+) -> pl.DataFrame:
     """Today's probabilities: every member on the last scored date, from the curves fitted on
     every labelled unit."""
     last = scored.scores["as_of"].max()
-    today = scored.scores.filter(pl.col("as_of") == last).select(
-        "iso3", "country", "as_of", "score", "band", "rank"
+    today = calendar.mission_due(
+        scored.scores.filter(pl.col("as_of") == last).select(
+            "iso3", "country", "as_of", "score", "band", "rank"
+        ),
+        package.tables,
+        outcomes.HORIZONS_DAYS,
     )
     columns = {}
     for h in outcomes.HORIZONS_DAYS:
-        curve = calibration.latest(frame, h, SIGNALS)
-        x = calibration.signal_columns(
-            today.with_columns(pl.lit(0).alias(s) for s in SIGNALS), SIGNALS
-        )
-        columns[f"p{h}"] = curve.predict(x)
-    return today.with_columns(pl.Series(k, v) for k, v in columns.items()).sort("rank", "iso3")
+        signals = tuple(f"{name}_{h}d" for name in chosen)
+        curve = calibration.latest(frame, h, signals)
+        columns[f"p{h}"] = curve.predict(calibration.signal_columns(today, signals))
+    keep = ["iso3", "country", "as_of", "score", "band", "rank"]
+    return (
+        today.select(keep)
+        .with_columns(pl.Series(k, v) for k, v in columns.items())
+        .sort("rank", "iso3")
+    )
 
 
 def _finite(value):

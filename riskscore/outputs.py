@@ -236,6 +236,13 @@ def _registry(config: ModelConfig) -> dict[str, Table]:
                   PROBABILITIES[1],
                   _c("p365_loco", F64, "p365 from a curve fitted on every other country",
                      "probability (0-1)"),
+                  *(
+                      _c(f"mission_due_{h}d", F64, f"1 when an IMF program review or Article IV "
+                         f"Board meeting is expected within {h} days while the member has state "
+                         "crypto exposure (riskscore.calendar), else 0; a signal tried beside "
+                         "the score", "0/1")
+                      for h in (90, 365)
+                  ),
                   _c("split", STR, "test for units on or after the time split (2022-01-01), "
                      "train before it"),
                   _c("challenger", F64, "Logistic challenger on the 13 factors, fitted on the "
