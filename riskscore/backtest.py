@@ -243,11 +243,12 @@ def run(
     frame = outcomes.label(panel(scored, units), opposing, observed_on)
     frame = calendar.mission_due(frame, package.tables, outcomes.HORIZONS_DAYS)
     say("fitting the probability curves")
-    chosen, trials = choose_signals(frame)
+    curves = Curves(frame)
+    chosen, trials = choose_signals(curves)
     predictions = {}
     for h in outcomes.HORIZONS_DAYS:
         signals = tuple(f"{name}_{h}d" for name in chosen)
-        predictions[f"p{h}"], _ = calibration.expanding(frame, h, signals)
+        predictions[f"p{h}"] = curves(h, signals)
         predictions[f"p{h}_loco"] = calibration.leave_one_country_out(frame, h, signals)
     frame = frame.with_columns(
         pl.Series(name, values).fill_nan(None) for name, values in predictions.items()
@@ -351,39 +352,49 @@ def run(
     )  # fmt: skip
 
 
-def _onset_auroc(frame: pl.DataFrame, horizon: int, signals: tuple[str, ...], rows) -> float:
-    probability, _ = calibration.expanding(frame, horizon, signals)
-    picked = frame.with_columns(p=pl.Series(probability)).join(rows, on=["iso3", "as_of"])
-    picked = picked.filter(pl.col("p").is_not_nan(), pl.col(f"label_{horizon}d").is_not_null())
-    return metrics.auroc(
-        picked[f"label_{horizon}d"].to_numpy().astype(bool), picked["p"].to_numpy()
-    )
+class Curves:
+    """Out-of-sample probabilities per (horizon, signals), each computed once: a curve fitted
+    at a month end uses only labels known then, so the probabilities of the units before the
+    split are the same whether or not later units are in the frame."""
+
+    def __init__(self, frame: pl.DataFrame):
+        self.frame = frame
+        self._done: dict[tuple[int, tuple[str, ...]], np.ndarray] = {}
+
+    def __call__(self, horizon: int, signals: tuple[str, ...]) -> np.ndarray:
+        key = (horizon, signals)
+        if key not in self._done:
+            self._done[key], _ = calibration.expanding(self.frame, horizon, signals)
+        return self._done[key]
+
+    def onset_auroc(self, horizon: int, signals: tuple[str, ...], rows: pl.Expr) -> float:
+        picked = self.frame.with_columns(p=pl.Series(self(horizon, signals))).filter(
+            rows, "onset", pl.col("p").is_not_nan(), pl.col(f"label_{horizon}d").is_not_null()
+        )
+        return metrics.auroc(
+            picked[f"label_{horizon}d"].to_numpy().astype(bool), picked["p"].to_numpy()
+        )
 
 
-def choose_signals(frame: pl.DataFrame) -> tuple[tuple[str, ...], list[dict]]:
+def choose_signals(curves: Curves) -> tuple[tuple[str, ...], list[dict]]:
     """Keep a candidate signal only if, on the onset units from VALIDATION_FROM to SPLIT_ON
     whose labels were known before SPLIT_ON, it raises the probability's AUROC at both horizons
     (curves fitted on past labels as usual). Nothing after SPLIT_ON enters the choice; the
     test-period figure is recorded beside it for information only."""
     trials, kept = [], []
-    before = frame.filter(pl.col("as_of") < SPLIT_ON)
     for name in CANDIDATE_SIGNALS:
         validation, test = {}, {}
         for h in outcomes.HORIZONS_DAYS:
-            known = before.filter(
-                pl.col("as_of") + pl.duration(days=h) < pl.lit(SPLIT_ON),
-                pl.col("as_of") >= VALIDATION_FROM,
-                "onset",
-            ).select("iso3", "as_of")
-            later = frame.filter(pl.col("as_of") >= SPLIT_ON, "onset").select("iso3", "as_of")
-            pair = ((), (f"{name}_{h}d",))
+            known = (pl.col("as_of") >= VALIDATION_FROM) & (
+                pl.col("as_of") + pl.duration(days=h) < pl.lit(SPLIT_ON)
+            )
+            later = pl.col("as_of") >= SPLIT_ON
+            pair = {"without": (), "with": (f"{name}_{h}d",)}
             validation[f"{h}d"] = {
-                label: metrics.finite(_onset_auroc(before, h, signals, known))
-                for label, signals in zip(("without", "with"), pair, strict=True)
+                k: metrics.finite(curves.onset_auroc(h, v, known)) for k, v in pair.items()
             }
             test[f"{h}d"] = {
-                label: metrics.finite(_onset_auroc(frame, h, signals, later))
-                for label, signals in zip(("without", "with"), pair, strict=True)
+                k: metrics.finite(curves.onset_auroc(h, v, later)) for k, v in pair.items()
             }
         helps = all(
             g["with"] is not None and g["without"] is not None and g["with"] > g["without"]

@@ -13,18 +13,17 @@ the largest gap is taken over bins holding at least MIN_BIN_UNITS units.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import polars as pl
+
+from riskscore import logistic
+from riskscore.logistic import Curve
 
 REGULARISATION_C = 1.0
 MIN_TRAIN_POSITIVES = 10  # positive units known before a curve is fitted
 MIN_TRAIN_EPISODES = 1  # ... from at least this many countries
 BINS = 10
 MIN_BIN_UNITS = 20
-MAX_NEWTON_STEPS = 50
-NEWTON_TOLERANCE = 1e-10
 
 
 def signal_columns(frame: pl.DataFrame, signals: tuple[str, ...]) -> np.ndarray:
@@ -34,51 +33,8 @@ def signal_columns(frame: pl.DataFrame, signals: tuple[str, ...]) -> np.ndarray:
     return np.column_stack(columns)
 
 
-@dataclass(frozen=True)
-class Curve:
-    """A fitted logistic curve: P = 1 / (1 + exp(-(intercept + x @ slopes)))."""
-
-    intercept: float
-    slopes: np.ndarray
-
-    def predict(self, x: np.ndarray) -> np.ndarray:
-        from scipy.special import expit
-
-        return expit(self.intercept + x @ self.slopes)
-
-
 def _fit(x: np.ndarray, y: np.ndarray, start: Curve | None = None) -> Curve:
-    """Penalised logistic regression by Newton's method with step halving (the slopes carry an
-    L2 penalty of 1 / (2 C), the intercept none, as scikit-learn's LogisticRegression(C) does).
-    A handful of features and a warm start make a monthly refit take a few milliseconds."""
-    from scipy.special import expit, log_expit
-
-    design = np.column_stack([np.ones(len(y)), x])
-    beta = np.zeros(design.shape[1]) if start is None else np.r_[start.intercept, start.slopes]
-    penalty = np.full(design.shape[1], 1.0 / REGULARISATION_C)
-    penalty[0] = 0.0
-
-    def loss(b: np.ndarray) -> float:
-        z = design @ b
-        return -(y * log_expit(z) + (1 - y) * log_expit(-z)).sum() + 0.5 * (penalty * b * b).sum()
-
-    current = loss(beta)
-    for _ in range(MAX_NEWTON_STEPS):
-        p = expit(design @ beta)
-        gradient = design.T @ (p - y) + penalty * beta
-        hessian = (design * (p * (1 - p))[:, None]).T @ design + np.diag(penalty)
-        step = np.linalg.lstsq(hessian, gradient, rcond=None)[0]
-        size = 1.0
-        while size > 1e-6:
-            candidate = beta - size * step
-            value = loss(candidate)
-            if value <= current:
-                break
-            size /= 2
-        beta, improvement, current = candidate, current - value, value
-        if np.abs(size * step).max() < NEWTON_TOLERANCE or improvement < 1e-12:
-            break
-    return Curve(float(beta[0]), beta[1:].copy())
+    return logistic.fit(x, y, REGULARISATION_C, start)
 
 
 def _enough(y: np.ndarray, group: np.ndarray) -> bool:

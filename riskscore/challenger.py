@@ -16,14 +16,11 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from riskscore import formula, metrics
+from riskscore import formula, logistic, metrics
 from riskscore.config import ModelConfig
 from riskscore.model import ModelRun
 
 REGULARISATION_C = 1.0  # inverse L2 strength; fixed a priori, too few episodes to tune it
-MIN_TRAIN_POSITIVES = 4  # positive country-quarters needed before the time split predicts
-MAX_ITERATIONS = 5000
-SOLVER = "newton-cholesky"  # few features: converges exactly in a few steps (lbfgs stops early)
 
 
 @dataclass(frozen=True)
@@ -57,13 +54,6 @@ class Challenger:
         }
 
 
-def make_model():
-    """The challenger's estimator, unfitted (scikit-learn is imported only when fitting)."""
-    from sklearn.linear_model import LogisticRegression
-
-    return LogisticRegression(C=REGULARISATION_C, max_iter=MAX_ITERATIONS, solver=SOLVER)
-
-
 def design_matrix(frame: pl.DataFrame, config: ModelConfig) -> np.ndarray:
     """Rows x 13 scaled factor values, a missing factor replaced by its pillar's value."""
     factors = config.factors()
@@ -92,9 +82,9 @@ def fit(
     y = frame[f"label_{horizon}d"].cast(pl.Float64).to_numpy()
     known_on = frame.select(pl.col("as_of") + pl.duration(days=horizon)).to_series()
     train = np.isfinite(y) & (known_on < split_on).to_numpy()
-    fitted = make_model().fit(features[train], y[train].astype(int))
+    fitted = logistic.fit(features[train], y[train], REGULARISATION_C)
     predictions = frame.select("iso3", "as_of").with_columns(
-        challenger=pl.Series(fitted.predict_proba(features)[:, 1])
+        challenger=pl.Series(fitted.predict(features))
     )
     coefficients = config.factors().select(
         "pillar",
@@ -102,6 +92,6 @@ def fit(
         expert_weight="weight",
         expert_weight_share=pl.col("weight") / pl.col("weight").sum().over("pillar"),
         expert_points_per_unit=pl.Series(expert_effects(run, frame.filter(pl.Series(train)))),
-        challenger_coefficient=pl.Series(fitted.coef_[0]),
+        challenger_coefficient=pl.Series(fitted.slopes),
     )
-    return Challenger(predictions, coefficients, float(fitted.intercept_[0]), horizon)
+    return Challenger(predictions, coefficients, fitted.intercept, horizon)

@@ -68,6 +68,12 @@ def weighted_rank_metrics(
     positive = label[order]
     pos = np.add.reduceat(w * positive, starts, axis=1)  # (R, G) per tie group, ascending
     neg = np.add.reduceat(w * ~positive, starts, axis=1)
+    return _from_groups(pos, neg)
+
+
+def _from_groups(pos: np.ndarray, neg: np.ndarray) -> dict[str, np.ndarray]:
+    """AUROC and average precision from weighted positives and negatives per tie group
+    (R replicates x G groups, groups in ascending score)."""
     total_pos, total_neg = pos.sum(axis=1), neg.sum(axis=1)
     below = np.cumsum(neg, axis=1) - neg
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -82,16 +88,46 @@ def weighted_rank_metrics(
     return {"auroc": auc, "average_precision": ap}
 
 
+def clustered_rank_metrics(
+    label: np.ndarray, score: np.ndarray, cluster: np.ndarray, cluster_weights: np.ndarray
+) -> dict[str, np.ndarray]:
+    """`weighted_rank_metrics` when every unit of a cluster carries its cluster's weight
+    (cluster_weights: R replicates x C clusters, clusters in np.unique order). The units are
+    first counted per (cluster, tie group) cell, so the work grows with the cells, not the
+    units: a country's many units at one score are one cell."""
+    label = np.asarray(label, dtype=bool)
+    _, group = np.unique(np.asarray(score, float), return_inverse=True)
+    _, country = np.unique(np.asarray(cluster), return_inverse=True)
+    groups = group.max() + 1 if group.size else 0
+    cell = country.astype(np.int64) * groups + group
+    cells, inverse = np.unique(cell, return_inverse=True)
+    pos_count = np.bincount(inverse, weights=label, minlength=cells.size)
+    neg_count = np.bincount(inverse, weights=~label, minlength=cells.size)
+    cell_group, cell_country = cells % groups, cells // groups
+    order = np.argsort(cell_group, kind="stable")
+    ranked_group = cell_group[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(ranked_group)) + 1]
+    w = np.atleast_2d(cluster_weights)[:, cell_country[order]]
+    pos = np.add.reduceat(w * pos_count[order], starts, axis=1)
+    neg = np.add.reduceat(w * neg_count[order], starts, axis=1)
+    return _from_groups(pos, neg)
+
+
 def country_weights(cluster: np.ndarray, reps: int, seed: int) -> np.ndarray:
     """(reps, N) multiplicities of each row when whole clusters are resampled with replacement
     (one replicate per row of the result)."""
     _, inverse = np.unique(np.asarray(cluster), return_inverse=True)
-    clusters = inverse.max() + 1 if inverse.size else 0
+    return cluster_draws(int(inverse.max()) + 1 if inverse.size else 0, reps, seed)[:, inverse]
+
+
+def cluster_draws(clusters: int, reps: int, seed: int) -> np.ndarray:
+    """(reps, clusters) times each cluster is drawn when `clusters` are resampled with
+    replacement, `reps` times."""
     rng = np.random.default_rng(seed)
     counts = np.zeros((reps, clusters))
     for r in range(reps):
         counts[r] = np.bincount(rng.integers(0, clusters, clusters), minlength=clusters)
-    return counts[:, inverse]
+    return counts
 
 
 def rank_metrics_with_intervals(
@@ -109,7 +145,8 @@ def rank_metrics_with_intervals(
     out: dict[str, dict] = {}
     intervals = {}
     if reps and label.any() and (~label).any():
-        drawn = weighted_rank_metrics(label, score, country_weights(cluster, reps, seed))
+        clusters = np.unique(np.asarray(cluster)).size
+        drawn = clustered_rank_metrics(label, score, cluster, cluster_draws(clusters, reps, seed))
         tail = (1 - level) / 2 * 100
         for name, values in drawn.items():
             values = values[np.isfinite(values)]

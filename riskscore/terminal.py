@@ -17,11 +17,11 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from rich.cells import cell_len
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
+if TYPE_CHECKING:  # rich is imported when something is printed, not at start-up (--help)
+    from rich.console import Console
+    from rich.text import Text
 
 # C0 and C1 control characters (ESC, BEL, backspace, CSI, ...) and the bidirectional overrides
 # that can make a terminal show text in another order than it is stored
@@ -44,17 +44,23 @@ def clean(value: object) -> str:
 
 def text(value: object, style: str = "") -> Text:
     """A rich Text of the cleaned value: shown literally, never read as markup."""
+    from rich.text import Text
+
     return Text(clean(value), style=style)
 
 
 def console(stderr: bool = False) -> Console:
     """The console the commands print through (stdout, or stderr for progress and notes)."""
+    from rich.console import Console
+
     return Console(stderr=stderr, highlight=False)
 
 
 def line(*parts: object | tuple[object, str], out: Console | None = None) -> None:
     """Print one line assembled from parts (plain values, or (value, style) pairs), each
     cleaned; nothing in them is read as markup."""
+    from rich.text import Text
+
     pieces = [
         (clean(p[0]), p[1]) if isinstance(p, tuple) else clean(p)
         for p in parts  # a (value, style) pair or a plain value
@@ -81,6 +87,9 @@ def table(
     On a terminal that fits it, a rich table; otherwise (pipe, file, narrow terminal) plain
     columns separated by two spaces, each as wide as its widest cell: nothing is cut.
     """
+    from rich.table import Table
+    from rich.text import Text
+
     out = out or console()
     spec = [c if isinstance(c, Column) else Column(c) for c in columns]
     cells = [[clean(v) for v in row] for row in rows]
@@ -102,6 +111,8 @@ def table(
 
 def plain_lines(title: str, columns: Sequence[Column], cells: list[list[str]]) -> list[str]:
     """The table as plain lines: the title, the header, then one line per row, aligned."""
+    from rich.cells import cell_len
+
     headers = [clean(c.name) for c in columns]
     widths = [cell_len(h) for h in headers]
     for row in cells:

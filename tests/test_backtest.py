@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from sklearn.metrics import average_precision_score, roc_auc_score
 from typer.testing import CliRunner
 
-from riskscore import backtest, calibration, metrics, outcomes
+from riskscore import backtest, calibration, logistic, metrics, outcomes
 from riskscore.cli import app
 
 D = dt.date
@@ -235,8 +235,14 @@ def test_the_newton_fit_matches_scikit_learn() -> None:
     rng = np.random.default_rng(2)
     x = rng.normal(size=(500, 2))
     y = (rng.random(500) < 1 / (1 + np.exp(-(x @ [1.5, -0.5] - 1)))).astype(float)
-    ours = calibration._fit(x, y)
+    ours = logistic.fit(x, y, calibration.REGULARISATION_C)
     theirs = LogisticRegression(C=calibration.REGULARISATION_C, tol=1e-10).fit(x, y)
+    np.testing.assert_allclose(ours.predict(x), theirs.predict_proba(x)[:, 1], atol=1e-6)
+    # rows with every feature at 0 collapse into weights without changing the fit
+    zeros = np.vstack([x, np.zeros((300, 2))])
+    labels = np.r_[y, (np.arange(300) < 7).astype(float)]
+    theirs = LogisticRegression(C=calibration.REGULARISATION_C, tol=1e-10).fit(zeros, labels)
+    ours = logistic.fit(zeros, labels, calibration.REGULARISATION_C)
     np.testing.assert_allclose(ours.slopes, theirs.coef_[0], atol=1e-5)
     assert ours.intercept == pytest.approx(theirs.intercept_[0], abs=1e-5)
 
