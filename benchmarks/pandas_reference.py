@@ -29,8 +29,11 @@ def pandas_vulnerability(
     macro["known_on"] = [
         d + pd.DateOffset(months=int(m)) for d, m in zip(year_end, lag, strict=True)
     ]
-    members = tables["countries"].filter(pl.col("imf_member")).to_pandas()[["iso3"]]
-    grid = members.merge(pd.DataFrame({"as_of": pd.to_datetime(dates)}), how="cross")
+    members = tables["countries"].filter(pl.col("imf_member")).to_pandas()
+    as_of = pd.to_datetime(dates).astype("datetime64[us]")
+    grid = members[["iso3", "joined_imf_on"]].merge(pd.DataFrame({"as_of": as_of}), how="cross")
+    joined = pd.to_datetime(grid["joined_imf_on"]).astype("datetime64[us]")
+    grid = grid[joined.isna() | (joined <= grid["as_of"])][["iso3", "as_of"]]  # members then
     out = []
     for factor in factors:
         rows = macro[macro["indicator"] == factor].sort_values("known_on")

@@ -124,14 +124,19 @@ def sql_models(sql_dir: Path | None = None) -> tuple[SqlModel, ...]:
 
 
 def connect(
-    path: Path | None = None, threads: int | None = None, read_only: bool = False
+    path: Path | None = None,
+    threads: int | None = None,
+    read_only: bool = False,
+    memory_limit: str | None = None,
 ) -> duckdb.DuckDBPyConnection:
     """An in-memory database, or a file database at `path`.
 
     `threads=1` makes floating-point sums run in one fixed order, so repeated runs on the
     same inputs give bit-identical results.
     """
-    config = {"threads": threads} if threads else {}
+    config: dict[str, object] = {"threads": threads} if threads else {}
+    if memory_limit:  # DuckDB keeps freed buffers up to its limit: a small one returns them
+        config["memory_limit"] = memory_limit
     return duckdb.connect(str(path) if path else ":memory:", read_only=read_only, config=config)
 
 

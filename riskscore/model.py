@@ -28,8 +28,11 @@ CONTRIBUTION_COLUMNS = [
     "iso3", "as_of", "pillar", "factor", "label", "raw_value", "scaled_value", "weight",
     "points", "observed", "evidence_ids", "source_ids",
 ]  # fmt: skip
-BATCH_ROWS = 120_000  # member-dates scored at once: bounds memory on long daily panels
+BATCH_ROWS = 60_000  # member-dates scored at once: bounds memory on long daily panels
 WORKERS = 2  # batches scored side by side (one DuckDB thread each)
+MEMORY_LIMIT = (
+    "1GB"  # DuckDB keeps freed buffers up to its limit; a bounded one keeps the peak bounded
+)
 OUTPUT_MODELS = ("country_dates", "factors__cells", "actions__points", "exposure__sized_actions")
 IMPUTED_FACTOR = "missing_value_imputed"
 IMPUTED_LABEL = "No factor observed: pillar set to its missing value"
@@ -102,7 +105,7 @@ class Engine:
     def __init__(self, tables: dict[str, pl.DataFrame], config: ModelConfig | None = None):
         self.config = config or load_config()
         db.sql_models()  # parse the models once, before any batch thread needs them
-        self.con = db.connect(threads=1)
+        self.con = db.connect(threads=1, memory_limit=MEMORY_LIMIT)
         db.load_frames(self.con, tables)
         db.load_frames(self.con, self.config.tables())
 

@@ -24,6 +24,14 @@ def sql_dir() -> Path:
     raise FileNotFoundError("sql/ directory not found next to the riskscore package")
 
 
+def method_file() -> Path:
+    """METHOD.md: the repo's in a checkout, the copy packaged in a wheel."""
+    for candidate in (REPO_DIR / "METHOD.md", PACKAGE_DIR / "METHOD.md"):
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError("METHOD.md not found next to the riskscore package")
+
+
 def curated_dir(datasets: Path) -> Path:
     """Hand-curated, sourced inputs that the ingest merges with the raw extracts."""
     return datasets / "curated"

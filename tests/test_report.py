@@ -256,3 +256,18 @@ def test_pakistan_page_renders_in_chromium(report_out: Path, tmp_path: Path) -> 
     _assert_renders(page, tmp_path)
     dom = _chromium(page, "--dump-dom", tmp_path).stdout
     assert dom.count("<svg") >= 3 and 'class="event action"' in dom
+
+
+def test_the_method_page_is_rendered_by_a_markdown_parser(tmp_path: Path) -> None:
+    from riskscore import settings
+    from riskscore.report import pages
+
+    html = str(pages.method_html())
+    assert "<table>" in html and "<strong>Aggregation.</strong>" in html
+    assert "<code>score = 100" in html and "# How riskscore" not in html
+    hostile = tmp_path / "METHOD.md"
+    hostile.write_text("# Title\n\nText with <script>alert(1)</script> and **bold**.\n")
+    rendered = str(pages.method_html(hostile))
+    assert "<script>" not in rendered and "&lt;script&gt;" in rendered
+    assert "<strong>bold</strong>" in rendered
+    assert settings.method_file().name == "METHOD.md"

@@ -7,12 +7,12 @@ text from the data package always shows as text.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from functools import cache
+from pathlib import Path
 
 import polars as pl
 from jinja2 import Environment, PackageLoader, StrictUndefined
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from riskscore import settings
 from riskscore.diff import ScoreDiff
@@ -50,20 +50,15 @@ def environment() -> Environment:
     return env
 
 
-def method_brief(path=settings.REPO_DIR / "METHOD.md") -> Markup:
-    """The opening paragraphs of METHOD.md (what the score means, how it aggregates), as HTML."""
-    if not path.exists():
-        return Markup("")
-    paragraphs = [p.strip() for p in path.read_text(encoding="utf-8").split("\n\n")]
-    wanted = [p for p in paragraphs if p.startswith(("**What the score means", "**Aggregation"))]
-    html = []
-    for paragraph in wanted or paragraphs[1:2]:
-        text = str(escape(" ".join(paragraph.split())))
-        text = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", text)
-        text = re.sub(r"\*(.+?)\*", r"<em>\1</em>", text)
-        text = re.sub(r"`(.+?)`", r"<code>\1</code>", text)
-        html.append(f"<p>{text}</p>")
-    return Markup("\n".join(html))
+def method_html(path: Path | None = None) -> Markup:
+    """METHOD.md (the method on one page) as HTML, through a CommonMark parser with tables;
+    raw HTML in the file is shown as text, never passed through."""
+    from markdown_it import MarkdownIt
+
+    text = (path or settings.method_file()).read_text(encoding="utf-8")
+    body = text.split("\n", 1)[1] if text.startswith("# ") else text  # the page has its own h2
+    parser = MarkdownIt("commonmark", {"html": False}).enable("table")
+    return Markup(parser.render(body))
 
 
 def _bands(inputs: ReportInputs) -> dict[str, float]:
@@ -118,7 +113,7 @@ def index_page(
             chart=chart,
             band_counts=band_counts,
             leaders=leaders,
-            method=method_brief(),
+            method=method_html(),
             model_card=model_card,
             interval_done=inputs.uncertainty is not None,
             band_rule=band_rule(_bands(inputs)),
