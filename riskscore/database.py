@@ -119,7 +119,7 @@ def _write(
     target = out / DATABASE
     tmp = out / f".{DATABASE}.{os.getpid()}.tmp"
     _remove(tmp)
-    con = db.connect()
+    con = db.connect(threads=1)  # one writer thread: the same outputs give the same file bytes
     try:
         con.execute(f"attach '{_literal(tmp)}' as handoff (storage_version '{STORAGE_VERSION}')")
         con.execute("use handoff")

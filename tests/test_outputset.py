@@ -211,3 +211,36 @@ def test_the_lock_is_released_when_its_holder_is_killed(tmp_path: Path) -> None:
     holder.wait(timeout=10)
     with lock.holding(tmp_path, wait=False):  # no stale lock after kill -9
         assert lock.holder(tmp_path)["pid"] == str(os.getpid())
+
+
+def _database_digest(path: Path) -> dict[str, str]:
+    import duckdb
+
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        tables = [t for (t,) in con.execute("select table_name from duckdb_tables()").fetchall()]
+        digest = {
+            t: con.execute(
+                f"select md5(string_agg(md5(cast(x as varchar)), '')) from \"{t}\" as x"
+            ).fetchone()[0]
+            for t in tables
+        }
+        digest["comments"] = con.execute(
+            "select md5(string_agg(coalesce(comment, ''), '|' order by table_name, column_name))"
+            " from duckdb_columns()"
+        ).fetchone()[0]
+        return digest
+    finally:
+        con.close()
+
+
+def test_identical_runs_build_databases_with_identical_contents(tmp_path: Path) -> None:
+    """DuckDB stamps each file with a random identifier, so two database files never match byte
+    for byte; every table, row and comment in them does."""
+    outs = [tmp_path / "one", tmp_path / "two"]
+    for out in outs:
+        for args in (["score", "--as-of", "2025-06-30"], ["build"]):
+            result = runner.invoke(app, [*args, "--datasets", str(MINI), "--out", str(out)])
+            assert result.exit_code == 0, result.output
+    first, second = (_database_digest(out / "riskscore.duckdb") for out in outs)
+    assert first == second and len(first) > 10
