@@ -18,6 +18,8 @@ all: $(STAMP)
 	$(BIN)/riskscore history --out $(OUT)
 	$(BIN)/riskscore backtest --out $(OUT)
 	$(BIN)/riskscore uncertainty --out $(OUT)
+	$(BIN)/riskscore export --format csv --out $(OUT)
+	$(BIN)/riskscore export --format xlsx --out $(OUT)
 	@$(MAKE) --no-print-directory report
 
 setup: $(STAMP)

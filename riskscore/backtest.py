@@ -233,7 +233,7 @@ def run(
     say = progress or (lambda _: None)
     responses = package.tables["imf_crypto_responses"]
     observed_on = outcomes.observed_through(responses, package.tables.get("coverage"))
-    end = end or observed_on
+    end = end or min(observed_on, package.cutoff)
     start = pipeline.HISTORY_START
     units = unit_dates(package.tables["crypto_actions"], start, end)
     say("scoring the units")

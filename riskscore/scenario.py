@@ -30,7 +30,7 @@ from riskscore.config import ModelConfig
 from riskscore.config import load as load_config
 from riskscore.schemas import EVENT_DATES, TABLES
 from riskscore.schemas import table as schema_table
-from riskscore.validate import validate_package
+from riskscore.validate import scenario_file, validate_package
 from riskscore.validate.scenario_file import ScenarioFileError, read_scenario
 
 HYP = "HYP-"
@@ -109,19 +109,6 @@ def _date(value: str, what: str) -> dt.date:
         raise ScenarioError(f"{what} must be a date like 2026-06-30, got {value!r}") from None
 
 
-def _cell(value: object) -> str:
-    """A value as the CSV reader expects it."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
-
-
 def build_rows(scenario: Scenario) -> dict[str, list[dict[str, str]]]:
     """Complete every hypothetical row to its table's columns: ids, implied columns, notes."""
     out: dict[str, list[dict[str, str]]] = {}
@@ -136,7 +123,7 @@ def build_rows(scenario: Scenario) -> dict[str, list[dict[str, str]]]:
                     f"{table}: unknown column(s) {', '.join(unknown)}; "
                     f"the table has {', '.join(columns)}"
                 )
-            row = {c: _cell(given.get(c)) for c in columns}
+            row = {c: scenario_file.cell(given.get(c)) for c in columns}
             _fill_implied(table, row)
             if table != "sources":
                 mark = f"HYPOTHETICAL (scenario {scenario.name})"

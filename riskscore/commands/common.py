@@ -44,7 +44,7 @@ def parse_date(value: str | None, name: str) -> dt.date | None:
         fail(f"{name} must be a date like 2025-06-30, got {value!r}", 2)
 
 
-def as_of(parsed: dt.date | None, package: Package, option: str = "--as-of") -> dt.date:
+def resolve_as_of(parsed: dt.date | None, package: Package, option: str = "--as-of") -> dt.date:
     """The date to work as of: the one given, else the package cutoff (said on stderr), with a
     one-line warning when the date given lies after the cutoff."""
     from riskscore import pipeline
@@ -56,6 +56,18 @@ def as_of(parsed: dt.date | None, package: Package, option: str = "--as-of") -> 
     if warning:
         typer.echo(f"warning: {warning}", err=True)
     return parsed
+
+
+def scored_as_of(as_of: str | None, datasets: Path, out: Path):
+    """The steps every one-date command starts with: parse --as-of, load the package, settle
+    the date (default: the cutoff) and score every member on it. Returns (package, day, run)."""
+    from riskscore import pipeline
+
+    parsed = parse_date(as_of, "--as-of")
+    package = load_package(datasets, out)
+    day = resolve_as_of(parsed, package)
+    run, _ = pipeline.run_model([day], package=package)
+    return package, day, run
 
 
 def load_package(datasets: Path, out: Path) -> Package:

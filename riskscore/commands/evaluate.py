@@ -133,7 +133,7 @@ def uncertainty(
     if draws < 2:
         common.fail(f"--draws must be at least 2, got {draws}", 2)
     package, config = common.load_package(datasets, out), load_config()
-    day = common.as_of(parsed, package)
+    day = common.resolve_as_of(parsed, package)
     with terminal.progress("Monte Carlo draws", total=draws) as bar:
         result = simulating.run(
             package, day, config, draws, seed, lambda done, _: bar.update(completed=done)

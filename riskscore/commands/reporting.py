@@ -40,7 +40,7 @@ def report(
     started = time.perf_counter()
     parsed = common.parse_date(as_of, "--as-of")
     package = common.load_package(datasets, out)
-    day = common.as_of(parsed, package)
+    day = common.resolve_as_of(parsed, package)
     with terminal.progress("scoring and history") as bar, outputset.staging(out, "report"):
         try:
             files = build_report(

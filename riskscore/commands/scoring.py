@@ -48,10 +48,7 @@ def score(
     """Score every IMF member as of a date: out/scores.parquet, out/contributions.parquet."""
     from riskscore import pipeline
 
-    parsed = common.parse_date(as_of, "--as-of")
-    package = common.load_package(datasets, out)
-    day = common.as_of(parsed, package)
-    run, _ = pipeline.run_model([day], package=package)
+    package, day, run = common.scored_as_of(as_of, datasets, out)
     with outputset.staging(out, "score"):
         paths = pipeline.write_scores(run, package, out, day)
     for path in paths:
@@ -78,7 +75,7 @@ def history(
         common.fail(f"--freq must be one of {', '.join(pipeline.FREQUENCIES)}, got {freq!r}", 2)
     first = common.parse_date(start, "--start")
     package = common.load_package(datasets, out)
-    last = common.as_of(common.parse_date(end, "--end"), package, "--end")
+    last = common.resolve_as_of(common.parse_date(end, "--end"), package, "--end")
     dates = pipeline.period_ends(first, last, freq)
     if not dates:
         common.fail(f"no {freq} end between {first} and {last}", 2)
@@ -108,12 +105,8 @@ def explain(
 ) -> None:
     """Print why a country scores what it does: pillars, factors, actions, arrangements."""
     from riskscore import explain as explaining
-    from riskscore import pipeline
 
-    parsed = common.parse_date(as_of, "--as-of")
-    package = common.load_package(datasets, out)
-    day = common.as_of(parsed, package)
-    run, _ = pipeline.run_model([day], package=package)
+    package, day, run = common.scored_as_of(as_of, datasets, out)
     try:
         result = explaining.explain(run, package.tables, iso3, day)
     except KeyError as err:

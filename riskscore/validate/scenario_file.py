@@ -214,8 +214,10 @@ def _shown(value: object) -> str:
     return value if isinstance(value, str) else repr(value)
 
 
-def _cell(value: object) -> str:
-    """A TOML value as a CSV cell (the package's parsers then judge it)."""
+def cell(value: object) -> str:
+    """A TOML value as a CSV cell (the package's parsers then judge it); None is empty."""
+    if value is None:
+        return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dt.datetime):
@@ -254,7 +256,7 @@ def _value_failures(
             for column in dtypes:
                 value = row.values.get(column)
                 plain = value is not None and not isinstance(value, dict | list)
-                cells[column].append(_cell(value) if plain else None)
+                cells[column].append(cell(value) if plain else None)
         out += _parse_failures(table, mine, cells, file)
     return out
 
