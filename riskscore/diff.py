@@ -19,6 +19,7 @@ from pathlib import Path
 import polars as pl
 
 from riskscore import settings
+from riskscore.errors import NotFound
 
 FACTOR_KEYS = ["iso3", "pillar", "factor"]
 
@@ -69,12 +70,12 @@ def attribute(
     for name, frame in (("scores", scores), ("contributions", contributions)):
         missing = {from_on, to_on} - set(frame["as_of"].unique().to_list())
         if missing:
-            raise KeyError(f"{name} hold no rows as of {', '.join(map(str, sorted(missing)))}")
+            raise NotFound(f"{name} hold no rows as of {', '.join(map(str, sorted(missing)))}")
     if iso3s:
         wanted = [c.upper() for c in iso3s]
         unknown = sorted(set(wanted) - set(_on(scores, to_on)["iso3"].to_list()))
         if unknown:
-            raise KeyError(f"not scored IMF member(s) on {to_on}: {', '.join(unknown)}")
+            raise NotFound(f"not scored IMF member(s) on {to_on}: {', '.join(unknown)}")
         scores = scores.filter(pl.col("iso3").is_in(wanted))
         contributions = contributions.filter(pl.col("iso3").is_in(wanted))
 

@@ -9,6 +9,7 @@ import polars as pl
 from rich.console import Console
 
 from riskscore import terminal
+from riskscore.errors import NotFound
 from riskscore.model import ModelRun
 
 
@@ -30,7 +31,7 @@ def explain(
     iso3 = iso3.upper()
     scores = run.scores.filter(pl.col("iso3") == iso3, pl.col("as_of") == as_of)
     if scores.is_empty():
-        raise KeyError(f"{iso3} is not a scored IMF member on {as_of}")
+        raise NotFound(f"{iso3} is not a scored IMF member on {as_of}")
     sources = tables["sources"].select("source_id", "publisher", "url")
     contributions = run.contributions.filter(pl.col("iso3") == iso3, pl.col("as_of") == as_of).sort(
         "points", descending=True

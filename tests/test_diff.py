@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from riskscore import diff, export
 from riskscore.cli import app
+from riskscore.errors import NotFound
 
 runner = CliRunner()
 
@@ -75,9 +76,9 @@ def test_new_evidence_names_what_moved_pakistan(real_history, real_package) -> N
 
 def test_unknown_country_or_date_is_a_clear_error(real_history) -> None:
     scores, contributions = real_history.scores, real_history.contributions
-    with pytest.raises(KeyError, match="XYZ"):
+    with pytest.raises(NotFound, match="XYZ"):
         diff.attribute(scores, contributions, dt.date(2025, 3, 31), dt.date(2025, 6, 30), ["XYZ"])
-    with pytest.raises(KeyError, match="2025-05-01"):
+    with pytest.raises(NotFound, match="2025-05-01"):
         diff.attribute(scores, contributions, dt.date(2025, 5, 1), dt.date(2025, 6, 30))
 
 

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from riskscore import export, pipeline
 from riskscore.cli import app
+from riskscore.errors import NotFound
 from riskscore.report import build_report
 
 AS_OF = dt.date(2025, 6, 30)
@@ -156,7 +157,7 @@ def test_pages_load_nothing_from_the_network(report_out: Path) -> None:
 
 
 def test_report_refuses_a_country_that_is_not_a_member(tmp_path: Path, real_package) -> None:
-    with pytest.raises(KeyError, match="XYZ"):
+    with pytest.raises(NotFound, match="XYZ"):
         build_report(tmp_path, AS_OF, package=real_package, countries=["XYZ"])
 
 

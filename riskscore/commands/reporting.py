@@ -9,6 +9,7 @@ import typer
 
 from riskscore import outputset, terminal
 from riskscore.commands import common
+from riskscore.errors import NotFound
 
 
 def register(app: typer.Typer) -> None:
@@ -51,8 +52,8 @@ def report(
                 on_start=lambda n: bar.restart("country pages", total=n),
                 on_page=lambda iso3: bar.advance(),
             )
-        except KeyError as err:
-            common.fail(err.args[0])
+        except NotFound as err:
+            common.fail(str(err))
     for note in files.notes:
         typer.echo(note)
     typer.echo(f"wrote {files.index}, {files.summary} and {len(files.countries)} country pages")
@@ -81,8 +82,8 @@ def diff(
     package = common.load_package(datasets, out)
     try:
         result = diffing.diff(first, last, iso3, package=package)
-    except KeyError as err:
-        common.fail(err.args[0])
+    except NotFound as err:
+        common.fail(str(err))
     evidence = diffing.describe(result.evidence, package.tables)
     diffing.render(result, terminal.console(), evidence=evidence, changed_only=not iso3, top=top)
     if output is not None:

@@ -8,6 +8,7 @@ import typer
 
 from riskscore import outputset, terminal
 from riskscore.commands import common
+from riskscore.errors import NotFound
 
 
 def _print_top(scores, n: int, data_through) -> None:
@@ -109,9 +110,8 @@ def explain(
     package, day, run = common.scored_as_of(as_of, datasets, out)
     try:
         result = explaining.explain(run, package.tables, iso3, day)
-    except KeyError as err:
-        typer.echo(f"error: {err.args[0]}", err=True)
-        raise typer.Exit(1) from None
+    except NotFound as err:
+        common.fail(str(err))
     explaining.render(result, terminal.console(), top=top)
 
 

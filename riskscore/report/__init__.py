@@ -20,6 +20,7 @@ from pathlib import Path
 from riskscore import diff, export, pipeline, settings
 from riskscore.config import ModelConfig
 from riskscore.config import load as load_config
+from riskscore.errors import NotFound
 from riskscore.report import downloads, maps, pages, summary, tables
 from riskscore.report import inputs as report_inputs
 
@@ -68,7 +69,7 @@ def build_report(
     wanted = [c.upper() for c in countries] if countries else [m["iso3"] for m in members]
     unknown = sorted(set(wanted) - {m["iso3"] for m in members})
     if unknown:
-        raise KeyError(f"not scored IMF member(s) on {as_of}: {', '.join(unknown)}")
+        raise NotFound(f"not scored IMF member(s) on {as_of}: {', '.join(unknown)}")
 
     target = out / "report"
     files = ReportFiles(
