@@ -76,42 +76,7 @@ def unit_dates(actions: pl.DataFrame, start: dt.date, end: dt.date) -> pl.DataFr
 def score_dates(package: pipeline.Package, config: ModelConfig, dates: list[dt.date]) -> ModelRun:
     """Every member scored on every date (no lineage lists: the backtest needs none)."""
     with model.Engine(package.tables, config) as engine:
-        runs = list(engine.batches(dates, lineage=False))
-    first = runs[0]
-    if len(runs) == 1:
-        return first
-    keys = pl.concat([r.keys for r in runs])
-    return ModelRun(
-        scores=pl.concat([r.scores for r in runs]),
-        contributions=pl.concat([r.contributions for r in runs]),
-        action_points=pl.concat([r.action_points for r in runs]),
-        config=config,
-        keys=keys,
-        inputs=first.inputs if len(runs) == 1 else _joined_inputs(runs),
-        params=first.params,
-    )
-
-
-def _joined_inputs(runs: list[ModelRun]):
-    from dataclasses import replace
-
-    offsets = np.cumsum([0, *(r.keys.height for r in runs[:-1])])
-    action_offsets = np.cumsum([0, *(r.inputs.action_row.size for r in runs[:-1])])
-    cat = np.concatenate
-    base = runs[0].inputs
-    return replace(
-        base,
-        raw=cat([r.inputs.raw for r in runs]),
-        observed=cat([r.inputs.observed for r in runs]),
-        action_row=cat([r.inputs.action_row + o for r, o in zip(runs, offsets, strict=True)]),
-        action_type=cat([r.inputs.action_type for r in runs]),
-        action_base=cat([r.inputs.action_base for r in runs]),
-        action_decay=cat([r.inputs.action_decay for r in runs]),
-        size_action=cat(
-            [r.inputs.size_action + o for r, o in zip(runs, action_offsets, strict=True)]
-        ),
-        size_share=cat([r.inputs.size_share for r in runs]),
-    )
+        return model.concat(list(engine.batches(dates, lineage=False)))
 
 
 def panel(run: ModelRun, units: pl.DataFrame) -> pl.DataFrame:

@@ -75,6 +75,24 @@ class Inputs:
     def rows(self) -> int:
         return self.raw.shape[0]
 
+    @staticmethod
+    def concat(parts: list[Inputs]) -> Inputs:
+        """Inputs of consecutive row blocks as one (action and size indices shifted)."""
+        rows = np.cumsum([0, *(p.rows for p in parts[:-1])])
+        actions = np.cumsum([0, *(p.action_row.size for p in parts[:-1])])
+        cat = np.concatenate
+        return replace(
+            parts[0],
+            raw=cat([p.raw for p in parts]),
+            observed=cat([p.observed for p in parts]),
+            action_row=cat([p.action_row + o for p, o in zip(parts, rows, strict=True)]),
+            action_type=cat([p.action_type for p in parts]),
+            action_base=cat([p.action_base for p in parts]),
+            action_decay=cat([p.action_decay for p in parts]),
+            size_action=cat([p.size_action + o for p, o in zip(parts, actions, strict=True)]),
+            size_share=cat([p.size_share for p in parts]),
+        )
+
     def subset(self, rows: np.ndarray) -> Inputs:
         """Only the given rows (sorted indices), with their actions re-indexed."""
         position = np.full(self.rows, -1)

@@ -220,6 +220,21 @@ def inputs(
     )
 
 
+def concat(runs: list[ModelRun]) -> ModelRun:
+    """Runs over consecutive batches of dates (Engine.batches) as one run."""
+    if len(runs) == 1:
+        return runs[0]
+    return ModelRun(
+        scores=pl.concat([r.scores for r in runs]),
+        contributions=pl.concat([r.contributions for r in runs]),
+        action_points=pl.concat([r.action_points for r in runs]),
+        config=runs[0].config,
+        keys=pl.concat([r.keys for r in runs]),
+        inputs=formula.Inputs.concat([r.inputs for r in runs]),
+        params=runs[0].params,
+    )
+
+
 def _score(frames: dict[str, pl.DataFrame], config: ModelConfig) -> ModelRun:
     keys = frames["country_dates"].select("iso3", "as_of", "country")
     actions = with_row(frames["actions__points"], keys)

@@ -249,3 +249,16 @@ def test_every_consumer_agrees_under_a_perturbed_config(real_package, tmp_path: 
         state["state_actions"]["weight"] + state["exposure_size"]["weight"]
     )
     assert effects[0] == pytest.approx(10 * share * multiplier, rel=1e-9)
+
+
+def test_runs_over_batches_concatenate_into_the_run_over_all_dates(real_package) -> None:
+    days = [dt.date(2021, 12, 31), dt.date(2022, 6, 30), MID_2025]
+    whole = model.run(real_package.tables, days)
+    with model.Engine(real_package.tables) as engine:
+        parts = [engine.run(days[:1], lineage=False), engine.run(days[1:], lineage=False)]
+    joined = model.concat(parts)
+    assert joined.scores.equals(whole.scores.sort("as_of", "rank", "iso3"))
+    rerun = formula.evaluate(joined.inputs, joined.params)
+    np.testing.assert_allclose(
+        rerun.score[0], formula.evaluate(whole.inputs, whole.params).score[0]
+    )

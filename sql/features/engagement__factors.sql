@@ -51,9 +51,10 @@ attention as (
     select
         cd.iso3,
         cd.as_of,
-        sum(s.weight * pow(0.5,
+        -- summed in response order, so the total never depends on the order rows arrive in
+        list_sum(list(s.weight * pow(0.5,
             months_between(r.responded_on, cd.as_of) / p.engagement_attention_half_life_months
-        )) as attention,
+        ) order by r.response_id)) as attention,
         list(r.response_id order by r.response_id) as evidence_ids,
         list(distinct r.source_id order by r.source_id) as source_ids
     from country_dates as cd

@@ -98,7 +98,7 @@ lending as (
     select
         iso3,
         as_of,
-        sum(amount_usd_m) as amount_usd_m,
+        list_sum(list(amount_usd_m order by arrangement_id)) as amount_usd_m,
         bool_or(amount_usd_m is null) as amount_missing,
         max(approved_on) as latest_approval_on,
         list(arrangement_id order by arrangement_id) as evidence_ids,

@@ -29,7 +29,7 @@ holdings_bought as (
     select
         iso3,
         as_of,
-        sum(magnitude) as holdings_btc,
+        list_sum(list(magnitude order by action_id)) as holdings_btc,
         list(action_id order by action_id) as action_ids,
         list(distinct source_id) as source_ids
     from points
