@@ -33,10 +33,6 @@ def signal_columns(frame: pl.DataFrame, signals: tuple[str, ...]) -> np.ndarray:
     return np.column_stack(columns)
 
 
-def _fit(x: np.ndarray, y: np.ndarray, start: Curve | None = None) -> Curve:
-    return logistic.fit(x, y, REGULARISATION_C, start)
-
-
 def _enough(y: np.ndarray, group: np.ndarray) -> bool:
     return y.sum() >= MIN_TRAIN_POSITIVES and np.unique(group[y == 1]).size >= MIN_TRAIN_EPISODES
 
@@ -62,7 +58,7 @@ def expanding(
         if not _enough(y[train], iso3[train]):
             continue
         target = month == start
-        curve = _fit(x[train], y[train], curve)
+        curve = logistic.fit(x[train], y[train], REGULARISATION_C, curve)
         probability[target] = curve.predict(x[target])
         fitted_on[target] = start
     return probability, fitted_on
@@ -77,12 +73,14 @@ def leave_one_country_out(
     iso3 = frame["iso3"].to_numpy()
     labelled = np.isfinite(y)
     probability = np.full(frame.height, np.nan)
-    everyone = _fit(x[labelled], y[labelled])
+    everyone = logistic.fit(x[labelled], y[labelled], REGULARISATION_C)
     for country in np.unique(iso3):
         target = iso3 == country
         train = labelled & ~target
         if _enough(y[train], iso3[train]):
-            probability[target] = _fit(x[train], y[train], everyone).predict(x[target])
+            probability[target] = logistic.fit(
+                x[train], y[train], REGULARISATION_C, everyone
+            ).predict(x[target])
     return probability
 
 
@@ -91,7 +89,7 @@ def latest(frame: pl.DataFrame, horizon: int, signals: tuple[str, ...] = ()) -> 
     x = signal_columns(frame, signals)
     y = frame[f"label_{horizon}d"].cast(pl.Float64).to_numpy()
     labelled = np.isfinite(y)
-    return _fit(x[labelled], y[labelled])
+    return logistic.fit(x[labelled], y[labelled], REGULARISATION_C)
 
 
 def reliability(label: np.ndarray, probability: np.ndarray, bins: int = BINS) -> pl.DataFrame:

@@ -113,13 +113,6 @@ def clustered_rank_metrics(
     return _from_groups(pos, neg)
 
 
-def country_weights(cluster: np.ndarray, reps: int, seed: int) -> np.ndarray:
-    """(reps, N) multiplicities of each row when whole clusters are resampled with replacement
-    (one replicate per row of the result)."""
-    _, inverse = np.unique(np.asarray(cluster), return_inverse=True)
-    return cluster_draws(int(inverse.max()) + 1 if inverse.size else 0, reps, seed)[:, inverse]
-
-
 def cluster_draws(clusters: int, reps: int, seed: int) -> np.ndarray:
     """(reps, clusters) times each cluster is drawn when `clusters` are resampled with
     replacement, `reps` times."""

@@ -93,9 +93,13 @@ def test_country_bootstrap_is_reproducible_and_brackets_a_clear_signal() -> None
     assert first == again
     auc = first["auroc"]
     assert auc["ci_low"] <= auc["value"] <= auc["ci_high"] and auc["ci_low"] > 0.9
-    weights = metrics.country_weights(country, 3, 1)
-    # a country's rows always move together
-    assert all(len(set(w[country == c])) == 1 for w in weights for c in range(30))
+    draws = metrics.cluster_draws(30, 3, 1)
+    assert (draws.sum(axis=1) == 30).all()  # each replicate draws as many countries as there are
+    # counting per (country, score) cell gives what weighting every row by its country gives
+    cells = metrics.clustered_rank_metrics(label, score, country, draws)
+    rows = metrics.weighted_rank_metrics(label, score, draws[:, country])
+    np.testing.assert_allclose(cells["auroc"], rows["auroc"])
+    np.testing.assert_allclose(cells["average_precision"], rows["average_precision"])
 
 
 # --- labels, onset, episodes, lead times ---------------------------------------------------
