@@ -121,6 +121,9 @@ def _write(
     _remove(tmp)
     con = db.connect(threads=1)  # one writer thread: the same outputs give the same file bytes
     try:
+        # FSST builds its string symbol table from a random sample, so it alone would make
+        # two writes of the same tables differ in bytes; dictionary compression stays on.
+        con.execute("set disabled_compression_methods = 'fsst'")
         con.execute(f"attach '{_literal(tmp)}' as handoff (storage_version '{STORAGE_VERSION}')")
         con.execute("use handoff")
         con.execute("begin transaction")  # one commit, not one per table and comment

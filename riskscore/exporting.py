@@ -8,6 +8,7 @@ return) get a leading apostrophe, OWASP's CSV injection rule; numbers stay numbe
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -145,6 +146,9 @@ def _write_workbook(sheets: dict[str, pl.DataFrame]):
         options = {"strings_to_formulas": False, "strings_to_urls": False,
                    "strings_to_numbers": False}  # fmt: skip
         with Workbook(str(path), options) as workbook:
+            # the file's "created" stamp is the data's date, not the clock's, so two exports of
+            # the same outputs are the same bytes (the zip members are dated 1980 already)
+            workbook.set_properties({"created": _stamp(sheets)})
             for name, frame in sheets.items():
                 if frame.height > EXCEL_MAX_ROWS:
                     raise ExportError(f"{name} has {frame.height} rows, more than a sheet holds")
@@ -153,6 +157,16 @@ def _write_workbook(sheets: dict[str, pl.DataFrame]):
                                   dtype_formats={pl.Date: "yyyy-mm-dd"})  # fmt: skip
 
     return write
+
+
+def _stamp(sheets: dict[str, pl.DataFrame]) -> dt.datetime:
+    dates = [
+        frame["as_of"].max()
+        for frame in sheets.values()
+        if "as_of" in frame.columns and frame["as_of"].dtype == pl.Date and frame.height
+    ]
+    day = max(dates) if dates else dt.date(1980, 1, 1)
+    return dt.datetime(day.year, day.month, day.day)
 
 
 def _atomic(path: Path, write) -> Path:

@@ -155,3 +155,19 @@ def test_export_without_a_database_is_one_line(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "run `riskscore build` first" in result.output
     result = runner.invoke(app, ["export", "--format", "ods", "--out", str(tmp_path)])
     assert result.exit_code == 2 and len(result.output.strip().splitlines()) == 1
+
+
+def test_exporting_twice_gives_the_same_bytes_stamped_with_the_data_date(
+    exported: Path, tmp_path: Path
+) -> None:
+    again = tmp_path / "out"
+    shutil.copytree(exported.parent, again)
+    for fmt in ("csv", "xlsx"):
+        result = runner.invoke(app, ["export", "--format", fmt, "--out", str(again)])
+        assert result.exit_code == 0, result.output
+    for path in sorted(exported.iterdir()):
+        assert (again / "export" / path.name).read_bytes() == path.read_bytes(), path.name
+    with zipfile.ZipFile(exported / exporting.WORKBOOK) as book:
+        core = book.read("docProps/core.xml").decode()
+    as_of = pl.read_csv(exported / "scores.csv", try_parse_dates=True)["as_of"].max()
+    assert f">{as_of.isoformat()}T00:00:00Z</dcterms:created>" in core
