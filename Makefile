@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 SHARED ?= ../shared
 OUT    ?= out
 
-.PHONY: all test lint format datasets validate clean setup bench report docs
+.PHONY: all test lint format datasets validate clean setup bench report docs coverage
 
 # validate stamps $(OUT) so the later steps parse the package without checking it again
 all: $(STAMP)
@@ -36,6 +36,12 @@ $(STAMP): pyproject.toml
 
 test: $(STAMP)
 	$(BIN)/pytest
+
+# Line coverage of riskscore/ and every public function no test executes (tests/coverage_audit.py).
+coverage: $(STAMP)
+	$(BIN)/coverage run --source=riskscore --data-file=$(OUT)/.coverage -m pytest -p no:cacheprovider
+	$(BIN)/coverage json --data-file=$(OUT)/.coverage -o $(OUT)/coverage.json
+	$(BIN)/python tests/coverage_audit.py $(OUT)/coverage.json
 
 lint: $(STAMP)
 	$(BIN)/ruff check riskscore tests benchmarks

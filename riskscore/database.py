@@ -86,32 +86,6 @@ def build(package, out: Path, config: ModelConfig | None = None) -> Path:
     return _write(out, config, load)
 
 
-def refresh(out: Path, config: ModelConfig | None = None) -> Path | None:
-    """Rewrite out/riskscore.duckdb with the outputs now in out/, keeping its dataset tables.
-
-    Returns None when there is no database yet (`build` makes it, outputs included); the
-    outputs' data package descriptor is rewritten either way.
-    """
-    target = out / DATABASE
-    if not target.exists():
-        from riskscore import output_docs
-
-        output_docs.write_datapackage(out)
-        return None
-    config = config or load_config()
-    keep = [*outputs.dataset_tables(), PACKAGE_META]
-
-    def load(con: duckdb.DuckDBPyConnection) -> None:
-        con.execute(f"attach '{_literal(target)}' as previous (read_only)")
-        try:
-            for name in keep:
-                con.execute(f'create table "{name}" as select * from previous."{name}"')
-        finally:
-            con.execute("detach previous")
-
-    return _write(out, config, load)
-
-
 def _write(
     out: Path, config: ModelConfig, load: Callable[[duckdb.DuckDBPyConnection], None]
 ) -> Path:

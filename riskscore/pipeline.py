@@ -229,10 +229,3 @@ def build_database(package: Package, out: Path, config: ModelConfig | None = Non
     from riskscore import database
 
     return database.build(package, out, config)
-
-
-def refresh_output_views(out: Path) -> Path | None:
-    """Rewrite out/riskscore.duckdb with the outputs that exist now (if it was built)."""
-    from riskscore import database
-
-    return database.refresh(out)

@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # rich is imported when something is printed, not at start-up (--help)
     from rich.console import Console
-    from rich.text import Text
 
 # C0 and C1 control characters (ESC, BEL, backspace, CSI, ...) and the bidirectional overrides
 # that can make a terminal show text in another order than it is stored
@@ -40,13 +39,6 @@ def clean(value: object) -> str:
     space, every other control or bidi character is shown escaped (ESC as `\\x1b`)."""
     text = "" if value is None else str(value)
     return _UNSAFE.sub(_visible, _LINE_BREAKS.sub(" ", text))
-
-
-def text(value: object, style: str = "") -> Text:
-    """A rich Text of the cleaned value: shown literally, never read as markup."""
-    from rich.text import Text
-
-    return Text(clean(value), style=style)
 
 
 def console(stderr: bool = False) -> Console:

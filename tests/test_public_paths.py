@@ -120,3 +120,48 @@ def test_every_command_has_help() -> None:
     for name in commands:
         result = runner.invoke(app, [name, "--help"])
         assert result.exit_code == 0 and "Usage" in result.output, name
+
+
+# --- helpers the commands lean on, each checked on its own -----------------------------------
+
+
+def test_evidence_ids_are_told_apart_by_kind() -> None:
+    from riskscore import diff
+
+    kinds = {
+        "ACT-PAK-004": "action",
+        "RSP-SLV-09": "response",
+        "PAK-EFF-2024-09-25 review 2": "review",
+        "PAK-EFF-2024-09-25": "arrangement",
+        "SLA PAK-EFF-2024-09-25 2025-03-25": "staff_level_agreement",
+        "gdp_usd_bn 2024": "macro",
+        "something else": "other",
+    }
+    assert {e: diff.evidence_kind(e) for e in kinds} == kinds
+
+
+def test_a_blank_line_inside_a_csv_is_skipped_and_later_lines_keep_their_numbers() -> None:
+    from riskscore.validate import reader
+
+    split = reader.split_csv(b"a,b\n1,2\n\n3,x\n", "f.csv", lambda header: True)
+    assert split.header == ["a", "b"] and split.fields == ["field_0", "field_1"]
+    records = split.records().collect()
+    assert records.rows() == [(1, "1", "2"), (3, "3", "x")]
+    assert split.lines(records[reader.ROW]).to_list() == [2, 4]  # editor lines
+
+
+def test_the_outputs_doc_is_written_where_asked(tmp_path: Path) -> None:
+    from riskscore import output_docs
+
+    path = output_docs.write_markdown(tmp_path / "outputs.md")
+    assert path.read_text(encoding="utf-8") == output_docs.render_markdown()
+
+
+def test_the_world_shapes_are_written_whole(tmp_path: Path) -> None:
+    from riskscore import settings
+    from riskscore.ingest import world_shapes
+
+    text = settings.WORLD_SHAPES_FILE.read_text(encoding="utf-8")
+    path = world_shapes.write(text, tmp_path / "shapes.json")
+    assert path.read_text(encoding="utf-8") == text
+    assert not [p for p in tmp_path.iterdir() if p.name != "shapes.json"]  # no temp file left

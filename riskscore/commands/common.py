@@ -88,21 +88,17 @@ def load_package(datasets: Path, out: Path) -> Package:
         raise typer.Exit(1) from None
 
 
-def refresh_database(out: Path, package: Package | None = None) -> None:
+def refresh_database(out: Path, package: Package) -> None:
     """After outputs changed: rewrite out/riskscore.duckdb and out/datapackage.json to match,
-    with the dataset tables from `package` when given (else those the database already holds).
+    with the dataset tables from `package`.
 
     The outputs themselves are already written, so a failure here is one warning line.
     """
     from riskscore import database, pipeline
 
     try:
-        if package is not None:
-            path = pipeline.build_database(package, out)
-        else:
-            path = pipeline.refresh_output_views(out)
+        path = pipeline.build_database(package, out)
     except database.DatabaseError as err:
         typer.echo(f"warning: {err}; `riskscore build` rewrites it", err=True)
         return
-    if path is not None:
-        typer.echo(f"wrote {path}")
+    typer.echo(f"wrote {path}")

@@ -67,9 +67,6 @@ class SourceCatalogue:
             raise IngestError(f"{ADDED_FILE}: id(s) already described in {METADATA_FILE}: {both}")
         return cls(metadata, added)
 
-    def knows(self, source_id: str) -> bool:
-        return source_id in self.metadata or source_id in self.added
-
     def record(self, source_id: str, registered: dict | None) -> dict | None:
         """The sources row for an id: the ingest's registered record with the catalogue's
         non-empty fields on top (a new page: the catalogue's record alone)."""
