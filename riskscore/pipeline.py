@@ -147,9 +147,7 @@ def score(
     config: ModelConfig | None = None,
 ) -> pl.DataFrame:
     """Scores of every IMF member as of a date (default: the package cutoff), ranked."""
-    package = load_package(datasets)
-    run, _ = run_model([package.default_as_of(as_of)], config=config, package=package)
-    return run.scores
+    return _run_on(as_of, datasets, config).scores
 
 
 def contributions(
@@ -158,9 +156,12 @@ def contributions(
     config: ModelConfig | None = None,
 ) -> pl.DataFrame:
     """Factor contributions (they sum to each score) as of a date (default: the cutoff)."""
+    return _run_on(as_of, datasets, config).contributions
+
+
+def _run_on(as_of: dt.date | None, datasets: Path, config: ModelConfig | None) -> model.ModelRun:
     package = load_package(datasets)
-    run, _ = run_model([package.default_as_of(as_of)], config=config, package=package)
-    return run.contributions
+    return run_model([package.default_as_of(as_of)], config=config, package=package)[0]
 
 
 def history(
