@@ -60,9 +60,11 @@ datasets: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
-# docs/outputs.md from the output registry (riskscore/outputs.py); a test checks it is current.
+# docs/outputs.md from the output registry (riskscore/outputs.py) and riskscore/schema_columns.py
+# from the pandera models (riskscore/schema_models.py); tests check both are current.
 docs: $(STAMP)
 	$(BIN)/python -m riskscore.output_docs
+	$(BIN)/python -m riskscore.schema_models
 
 validate: $(STAMP)
 	$(BIN)/riskscore validate datasets

@@ -345,21 +345,19 @@ def _holds(table: Table, path: Path) -> bool:
     return name == path.name or (name.startswith("*") and folder == path.parent.name)
 
 
-def _polars_type(dtype) -> pl.DataType:
-    return dtype.type if hasattr(dtype, "type") else dtype
-
-
 def dataset_tables() -> dict[str, Table]:
-    """The data package's tables in registry form: descriptions from their pandera models."""
+    """The data package's tables in registry form: descriptions from their pandera models (by
+    way of the generated riskscore.schema_columns, so describing them never imports pandera)."""
+    from riskscore import schema_columns
     from riskscore.schemas import TABLES
+    from riskscore.validate.columns import parsing
 
     tables = {}
     for name, spec in TABLES.items():
-        schema = spec.model.to_schema()
+        dtypes = parsing(spec).dtypes
         columns = tuple(
-            Column(c, _polars_type(schema.columns[c].dtype), schema.columns[c].description or "")
-            for c in spec.columns
+            Column(c.name, dtypes[c.name], c.description) for c in schema_columns.COLUMNS[name]
         )
-        description = (spec.model.__doc__ or "").strip()
+        description = schema_columns.DESCRIPTIONS[name]
         tables[name] = Table(name, f"datasets/{spec.file}", description, columns, kind="dataset")
     return tables

@@ -75,8 +75,11 @@ class _Codes(pa.DataFrameModel):
         strict = True
 
 
-def test_a_check_that_is_not_compiled_is_run_by_pandera_with_its_line() -> None:
-    table = schemas.Table("codes", _Codes, ("code",))
+def test_a_check_that_is_not_compiled_is_run_by_pandera_with_its_line(monkeypatch) -> None:
+    from riskscore import schema_models
+
+    monkeypatch.setattr(schema_models, "Codes", _Codes, raising=False)
+    table = schemas.Table("codes", "Codes", ("code",))
     raw = b"code,n\nab,1\nabcdef,2\nxy,-1\n"
     plan = open_table(raw, table, dt.date(2026, 1, 1))
     [result] = run_plans({"codes": plan}).values()

@@ -94,3 +94,16 @@ def test_out_datapackage_describes_every_output_file(handoff_out: Path) -> None:
     band = next(f for f in resources["scores"]["schema"]["fields"] if f["name"] == "band")
     assert band["categories"] == outputs.band_order() and band["categoriesOrdered"] is True
     assert "database" in resources
+
+
+def test_the_generated_column_list_matches_the_pandera_models() -> None:
+    from riskscore import schema_columns, schema_models
+
+    shipped = Path(schema_columns.__file__).read_text(encoding="utf-8")
+    assert shipped == schema_models.render_columns(), "run `make docs`"
+    # and the validator's own compilation agrees with it, table by table
+    from riskscore.schemas import TABLES
+    from riskscore.validate.columns import compile_table, parsing
+
+    for table in TABLES.values():
+        assert compile_table(table).dtypes == parsing(table).dtypes

@@ -94,3 +94,38 @@ def test_build_stamps_its_output_folder(mini_package: Path, tmp_path: Path) -> N
     result = runner.invoke(app, ["build", "--datasets", str(mini_package), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert stamp.read(out) == validate_package(mini_package).stamp()
+
+
+def test_scoring_a_stamped_package_never_imports_pandera(stamped: Path, mini_package: Path) -> None:
+    """pandera (with pandas) costs about a second to import: a stamped package is parsed from the
+    generated column list, and the database describes its tables from it too."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys; from riskscore.cli import app\n"
+        "try:\n    app(sys.argv[1:])\nexcept SystemExit as exit:\n    assert not exit.code\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pandera', 'pandas')))"
+    )
+    args = ["score", "--as-of", "2025-06-30", "--datasets", str(mini_package), "--out"]
+    done = subprocess.run(
+        [sys.executable, "-c", script, *args, str(stamped)], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+    assert (stamped / "riskscore.duckdb").exists()
+
+
+def test_a_change_to_the_validator_source_voids_the_stamp(monkeypatch) -> None:
+    before = stamp._rules_sha256()
+    sources = stamp._rule_sources()
+    assert {p.name for p in sources} >= {"schema_models.py", "schemas.py", "checks.py"}
+    real = Path.read_bytes
+    changed = sources[-1]
+    monkeypatch.setattr(Path, "read_bytes", lambda p: real(p) + b"#" if p == changed else real(p))
+    stamp._rules_sha256.cache_clear()
+    try:
+        assert stamp._rules_sha256() != before
+    finally:
+        monkeypatch.undo()
+        stamp._rules_sha256.cache_clear()

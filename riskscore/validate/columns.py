@@ -212,7 +212,7 @@ def _check_rule(column: str, check, dtype) -> Rule | None:
     return None
 
 
-def _strict(checks: list) -> bool:
+def strict_text(checks: list) -> bool:
     """Whether a text column's checks refuse every value with a control character or with
     whitespace at either end: a vocabulary of such values, or a pattern built only of printable
     non-space literals and ranges and digit classes. Other text columns are free text: they are
@@ -265,6 +265,26 @@ def _printable_items(items) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class Parsing:
+    """How a table's cells become values: what parsing needs, without pandera's rules."""
+
+    dtypes: dict[str, pl.DataType]
+    parse: list[pl.Expr]
+    free_text: list[str]  # text columns no vocabulary or strict pattern constrains
+
+
+@functools.cache
+def parsing(table: Table) -> Parsing:
+    """Types and parse expressions of `table`, from the generated column list: parsing a package
+    a stamp vouches for never imports pandera (`compile_table` checks the two agree)."""
+    types = {name: dtype for dtype, name in TYPE_NAMES.items()}
+    columns = table.column_list
+    dtypes = {c.name: types[c.type] for c in columns}
+    parse = [_parse(name, dtype) for name, dtype in dtypes.items()]
+    return Parsing(dtypes, parse, [c.name for c in columns if c.free_text])
+
+
 @functools.cache
 def compile_table(table: Table) -> Compiled:
     """Parse expressions and cell rules for `table`, from its pandera model (built once)."""
@@ -285,7 +305,7 @@ def compile_table(table: Table) -> Compiled:
         if not column.nullable:
             test = _more_nulls(name, None)
             rules.append(Rule(name, fl.REQUIRED.name, text.is_null(), pl.lit(""), test=test))
-        if dtype == pl.String and not _strict(column.checks):
+        if dtype == pl.String and not strict_text(column.checks):
             free_text.append(name)
             bad = text.str.contains(CONTROL)
             rules.append(Rule(name, fl.CONTROL_CHARACTER.name, bad, text))
@@ -296,6 +316,12 @@ def compile_table(table: Table) -> Compiled:
             else:
                 rules.append(rule)
         pandera = pandera or bool(column.unique)
+    plain = parsing(table)
+    if (plain.dtypes, plain.free_text) != (dtypes, free_text):
+        raise RuntimeError(
+            f"riskscore/schema_columns.py disagrees with the {table.model_name} model: "
+            "run `make docs`"
+        )
     ranged = [typed(c) for c, t in dtypes.items() if t in (pl.Int64, pl.Float64, pl.Date)]
     return Compiled(dtypes, parse, rules, free_text, pandera, Stats.expressions(ranged))
 

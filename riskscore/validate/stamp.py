@@ -3,8 +3,9 @@
 `riskscore validate --out out` and every command that validates write out/.validated.json
 with the package's fingerprint; a later command whose files hash to the same fingerprint parses
 them without checking again, so `make all` validates once. The fingerprint covers every table
-file, datapackage.json and the rules themselves (the generated descriptor, the declarative
-entries and VALIDATOR_VERSION), so editing a CSV or upgrading riskscore invalidates the stamp.
+file, datapackage.json and the rules themselves (the source of the models, keys, vocabularies
+and validator, and VALIDATOR_VERSION), so editing a CSV or upgrading riskscore invalidates the
+stamp.
 """
 
 from __future__ import annotations
@@ -26,14 +27,20 @@ VALIDATOR_VERSION = "3"  # bump when the checks change in a way the descriptor d
 
 @functools.cache
 def _rules_sha256() -> str:
-    from riskscore import datapackage
-    from riskscore.schemas import RULES, SCHEDULED_DATES
-
+    """The rules' identity: the source of every module that defines or applies them (the models,
+    keys, vocabularies and the validator), hashed as files, so that trusting a stamp needs no
+    pandera import (rendering the models would cost about a second)."""
     digest = hashlib.sha256(VALIDATOR_VERSION.encode())
-    digest.update(datapackage.render().encode())
-    digest.update(repr(RULES).encode())
-    digest.update(repr(sorted(SCHEDULED_DATES)).encode())
+    for path in _rule_sources():
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def _rule_sources() -> list[Path]:
+    package = Path(__file__).resolve().parent.parent
+    named = ["schemas.py", "schema_models.py", "schema_columns.py", "vocab.py"]
+    return [package / name for name in named] + sorted(Path(__file__).parent.glob("*.py"))
 
 
 def fingerprint(data_sha256: str, descriptor: bytes) -> str:

@@ -21,7 +21,7 @@ from riskscore import settings
 from riskscore.schemas import ForeignKey, Table
 from riskscore.validate import checks, screens
 from riskscore.validate import failures as fl
-from riskscore.validate.columns import compile_table, text_columns, typed
+from riskscore.validate.columns import compile_table, parsing, text_columns, typed
 from riskscore.validate.failures import Failure
 from riskscore.validate.files import InputError, read_input, text_body
 from riskscore.validate.reader import ROW, Split, cell_column, split_csv
@@ -95,7 +95,7 @@ class TablePlan:
 
     def work(self) -> pl.LazyFrame:
         """ROW, each column's stripped text under its name, and its parsed value (`typed`)."""
-        compiled = compile_table(self.table)
+        compiled = parsing(self.table)
         position = {name: i for i, name in enumerate(self.split.header)}
         strip = list(compiled.dtypes) if self.strip_all else compiled.free_text
         return (
@@ -132,14 +132,14 @@ class TablePlan:
         self, work: pl.DataFrame, hits: list[bool] | None, recheck_keys: bool = False
     ) -> TableResult:
         """The typed frame, and the failing rows of the rules the flags say may be broken."""
-        in_table = len(self.rules())
+        in_table = len(self.rules()) if self.check else 0
         if self.check and not self.strip_all and hits is not None and any(hits[:in_table]):
             # a rule may have tripped on a padded cell: parse again with every cell stripped,
             # and look into every foreign key (the screens saw unstripped values)
             plan = self.again()
             work = plan.work().collect()
             return plan.finish(work, plan.flags(work, {}), recheck_keys=True)
-        names = list(compile_table(self.table).dtypes)
+        names = list(parsing(self.table).dtypes)
         # built from the columns themselves: a query per table would cost more than the copy-free
         # regrouping it does
         frame = pl.DataFrame(

@@ -1,0 +1,213 @@
+"""The data package's columns as plain data, so that parsing a validated
+package and describing its tables never import pandera (about a second, with pandas).
+
+Generated from the pandera models in riskscore/schema_models.py by `make docs`; a test fails
+when the two differ. Edit the models, never this file.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Column(NamedTuple):
+    name: str
+    type: str  # integer, number, boolean, date or string
+    description: str
+    free_text: bool  # a string column no vocabulary or strict pattern constrains
+
+DESCRIPTIONS: dict[str, str] = {
+    'sources': 'Every publication or dataset a fact row rests on.',
+    'countries': 'Every IMF member, plus the few non-members other tables mention.',
+    'macro': 'Country-year macro indicators in long form.',
+    'imf_arrangements': 'One row per IMF arrangement or outright disbursement, 1952 to date.',
+    'imf_reviews': 'Program reviews: when they were scheduled and when the Board completed them.',
+    'imf_arrangement_events': 'The life of an arrangement: approval, amount changes, extensions and how it ended.',
+    'imf_staff_level_agreements': 'Staff-level agreements (not approvals): the Board still has to act.',
+    'crypto_actions': 'Government, central-bank or sub-national actions on crypto.',
+    'imf_crypto_responses': "IMF statements, conditions or findings about a member's crypto policy: the outcomes.",
+    'imf_positions': 'IMF quota and credit outstanding by member, each value dated.',
+    'btc_usd_monthly': 'Month-end BTC/USD close.',
+    'electricity_generation': 'Annual electricity generation by country, to size mining-power allocations.',
+    'crypto_adoption_ranks': 'Chainalysis Global Crypto Adoption Index rank (context, not a model driver).',
+    'mining_hashrate_shares': 'Cambridge CBECI share of bitcoin hashrate by country (2019-09 to 2022-01 only).',
+    'crisis_years': 'Laeven-Valencia systemic banking, currency and sovereign crisis years (1970-2017).',
+    'debt_distress_ratings': 'IMF LIC-DSA risk of external debt distress (PRGT-eligible countries only).',
+    'imf_article_iv': 'Article IV consultations of the members with state crypto exposure: mission and Board.',
+    'coverage': "How far each table's observations reach: later events are not in the package.",
+}
+
+COLUMNS: dict[str, tuple[Column, ...]] = {
+    'sources': (
+        Column(name='source_id', type='string', description='Key', free_text=False),
+        Column(name='publisher', type='string', description='Organisation or outlet that published the source', free_text=True),
+        Column(name='title', type='string', description='Title of the page, report or dataset', free_text=True),
+        Column(name='url', type='string', description='Address the source was read at', free_text=True),
+        Column(name='published_on', type='date', description='Publication date, if stated', free_text=False),
+        Column(name='accessed_on', type='date', description='Date the source was read or copied', free_text=False),
+        Column(name='license', type='string', description='Licence or terms of reuse, if known', free_text=True),
+        Column(name='tier', type='string', description='official (IMF, government, central bank, legislature, court, statistics office), press (established news organisation) or secondary (aggregator, blog, social post, repost on a non-news site)', free_text=False),
+        Column(name='notes', type='string', description='Caveats about the source', free_text=True),
+    ),
+    'countries': (
+        Column(name='iso3', type='string', description='ISO 3166-1 alpha-3 (Kosovo XKX)', free_text=False),
+        Column(name='name', type='string', description='Short English name', free_text=True),
+        Column(name='imf_member', type='boolean', description='IMF member today', free_text=False),
+        Column(name='joined_imf_on', type='date', description='Date of IMF membership, where a source gives it (else unknown)', free_text=False),
+        Column(name='region', type='string', description='World Bank region', free_text=True),
+        Column(name='income_group', type='string', description='World Bank income group (FY2023)', free_text=False),
+        Column(name='imf_code', type='integer', description='IMF/IFS numeric country code', free_text=False),
+        Column(name='source_id', type='string', description="Key into sources.csv (several ids are joined by ';')", free_text=False),
+    ),
+    'macro': (
+        Column(name='iso3', type='string', description='ISO 3166-1 alpha-3 country code', free_text=False),
+        Column(name='year', type='integer', description='Calendar (or fiscal) year of the value', free_text=False),
+        Column(name='indicator', type='string', description='Indicator name', free_text=False),
+        Column(name='value', type='number', description='Value in `unit`', free_text=False),
+        Column(name='unit', type='string', description='Unit', free_text=False),
+        Column(name='is_projection', type='boolean', description="True for years after the source's last actual year (IMF staff projection)", free_text=False),
+        Column(name='source_id', type='string', description="Key into sources.csv (several ids are joined by ';')", free_text=False),
+    ),
+    'imf_arrangements': (
+        Column(name='arrangement_id', type='string', description='Key: ISO3-FACILITY-APPROVED_ON', free_text=False),
+        Column(name='iso3', type='string', description='ISO 3166-1 alpha-3 country code', free_text=False),
+        Column(name='facility', type='string', description="IMF facility code; blends with '/'", free_text=False),
+        Column(name='instrument_kind', type='string', description='lending, precautionary_line, emergency (RFI/RCF) or non_lending (SMP/PCI/PSI)', free_text=False),
+        Column(name='approved_on', type='date', description='Executive Board approval date', free_text=False),
+        Column(name='expires_on', type='date', description='Scheduled end date', free_text=False),
+        Column(name='ended_on', type='date', description='Actual early end or cancellation date (empty if none known)', free_text=False),
+        Column(name='amount_sdr_m', type='number', description='Access at approval+augmentations, SDR m', free_text=False),
+        Column(name='amount_usd_m', type='number', description='Amount in US$ m where only that is known', free_text=False),
+        Column(name='status', type='string', description='Status as of the latest source', free_text=False),
+        Column(name='replaced_by', type='string', description='The successor a source names: approved while this one was in force (which then ended that day), or after it ran out', free_text=False),
+        Column(name='source_id', type='string', description="Key into sources.csv (several ids are joined by ';')", free_text=False),
+        Column(name='notes', type='string', description='Reconciliation notes', free_text=True),
+    ),
+    'imf_reviews': (
+        Column(name='arrangement_id', type='string', description='Key into imf_arrangements.csv', free_text=True),
+        Column(name='review_no', type='integer', description='Review number (1 = first review)', free_text=False),
+        Column(name='scheduled_on', type='date', description='Originally scheduled date', free_text=False),
+        Column(name='completed_on', type='date', description='Board completion date (month precision: last day of the month; empty if not completed or if the day and month are unknown)', free_text=False),
+        Column(name='date_precision', type='string', description='Precision of completed_on: day or month (empty when completed_on is)', free_text=False),
+        Column(name='status', type='string', description='completed (even when the day is unknown), not_completed or unknown', free_text=False),
+        Column(name='not_completed_reason', type='string', description='Why a review was never completed (only when status is not_completed)', free_text=False),
+        Column(name='amount_sdr_m', type='number', description='Amount made available, SDR m', free_text=False),
+        Column(name='source_id', type='string', description="Key into sources.csv (several ids are joined by ';')", free_text=False),
+        Column(name='notes', type='string', description='Caveats, e.g. month-only dates', free_text=True),
+    ),
+    'imf_arrangement_events': (
+        Column(name='arrangement_id', type='string', description='Key into imf_arrangements.csv', free_text=True),
+        Column(name='event', type='string', description='What happened', free_text=False),
+        Column(name='event_on', type='date', description='Day of the Board decision or event (month precision: last day of the month; empty when the source gives neither)', free_text=False),
+        Column(name='date_precision', type='string', description='day or month', free_text=False),
+        Column(name='new_expires_on', type='date', description='Extensions: the new scheduled end (month: last day)', free_text=False),
+        Column(name='amount_sdr_m_after', type='number', description='Approvals, augmentations and reductions: access after the event, SDR m', free_text=False),
+        Column(name='replaced_by', type='string', description='The successor, where named', free_text=False),
+        Column(name='source_id', type='string', description="Key into sources.csv (several ids are joined by ';')", free_text=False),
+        Column(name='confidence', type='string', description='high/medium/low', free_text=False),
+        Column(name='notes', type='string', description='What the source says; inferences', free_text=True),
+    ),
+    'imf_staff_level_agreements': (
+        Column(name='iso3', type='string', description='ISO 3166-1 alpha-3 country code', free_text=False),
+        Column(name='facility', type='string', description='Facility under negotiation', free_text=False),
+        Column(name='announced_on', type='date', description='Date the agreement was announced', free_text=False),
+        Column(name='stage', type='string', description="'new arrangement' or 'review N'", free_text=True),
+        Column(name='amount_usd_m', type='number', description='Amount reported, US$ m', free_text=False),
+        Column(name='source_id', type='string', description="Key into sources.csv (several ids are joined by ';')", free_text=False),
+        Column(name='notes', type='string', description='Caveats', free_text=True),
+    ),
+    'crypto_actions': (
+        Column(name='action_id', type='string', description='Key', free_text=False),
+        Column(name='iso3', type='string', description='ISO 3166-1 alpha-3 country code', free_text=False),
+        Column(name='announced_on', type='date', description='When it became public (month/year precision: last day of the period)', free_text=False),
+        Column(name='date_precision', type='string', description='day, month or year', free_text=False),
+        Column(name='action_type', type='string', description='Controlled vocabulary', free_text=False),
+        Column(name='direction', type='string', description='Policy direction of the type', free_text=False),
+        Column(name='status', type='string', description='proposed/announced/enacted/reversed', free_text=False),
+        Column(name='scope', type='string', description='national, or a sub-national authority', free_text=False),
+        Column(name='magnitude', type='number', description='Size of the action in magnitude_unit', free_text=False),
+        Column(name='magnitude_unit', type='string', description='Unit', free_text=False),
+        Column(name='magnitude_text', type='string', description='Size as the fact base states it', free_text=True),
+        Column(name='reported_holdings_btc', type='number', description="State's total BTC holdings reported with this action, if stated", free_text=False),
+        Column(name='description', type='string', description="What happened, in the project's own words", free_text=True),
+        Column(name='confidence', type='string', description='high/medium/low', free_text=False),
+        Column(name='source_id', type='string', description="Key into sources.csv (several ids are joined by ';')", free_text=False),
+        Column(name='notes', type='string', description='Caveats', free_text=True),
+    ),
+    'imf_crypto_responses': (
+        Column(name='response_id', type='string', description='Key', free_text=False),
+        Column(name='iso3', type='string', description='Country (WLD = membership-wide policy)', free_text=False),
+        Column(name='responded_on', type='date', description='Date of the statement or decision', free_text=False),
+        Column(name='date_precision', type='string', description='day, month or year', free_text=False),
+        Column(name='response_type', type='string', description='Controlled vocabulary', free_text=False),
+        Column(name='stance', type='string', description='opposing, cautionary or neutral', free_text=False),
+        Column(name='channel', type='string', description='program, surveillance or policy', free_text=False),
+        Column(name='linked_action_ids', type='string', description="Actions dated on or before the response that it addresses (';'-separated)", free_text=False),
+        Column(name='description', type='string', description="What the IMF said or did, in the project's own words", free_text=True),
+        Column(name='condition_summary', type='string', description='The condition or demand, summarised', free_text=True),
+        Column(name='confidence', type='string', description='high/medium/low', free_text=False),
+        Column(name='source_id', type='string', description="Key into sources.csv (several ids are joined by ';')", free_text=False),
+        Column(name='notes', type='string', description='Caveats', free_text=True),
+    ),
+    'imf_positions': (
+        Column(name='iso3', type='string', description='ISO 3166-1 alpha-3 country code', free_text=False),
+        Column(name='as_of', type='date', description='Date the position refers to', free_text=False),
+        Column(name='measure', type='string', description='What is measured', free_text=False),
+        Column(name='value', type='number', description='Value in `unit`', free_text=False),
+        Column(name='unit', type='string', description='Unit', free_text=False),
+        Column(name='source_id', type='string', description="Key into sources.csv (several ids are joined by ';')", free_text=False),
+    ),
+    'btc_usd_monthly': (
+        Column(name='month_end_on', type='date', description='Last day of the month', free_text=False),
+        Column(name='close_usd', type='number', description='Closing price, US$ per BTC', free_text=False),
+        Column(name='source_id', type='string', description="Key into sources.csv (several ids are joined by ';')", free_text=False),
+    ),
+    'electricity_generation': (
+        Column(name='iso3', type='string', description='ISO 3166-1 alpha-3 country code', free_text=False),
+        Column(name='year', type='integer', description='Year', free_text=False),
+        Column(name='generation_twh', type='number', description='Total generation, TWh', free_text=False),
+        Column(name='source_id', type='string', description="Key into sources.csv (several ids are joined by ';')", free_text=False),
+    ),
+    'crypto_adoption_ranks': (
+        Column(name='iso3', type='string', description='ISO 3166-1 alpha-3 country code', free_text=False),
+        Column(name='year', type='integer', description='Edition year', free_text=False),
+        Column(name='adoption_rank', type='integer', description='Overall rank (1 = highest adoption)', free_text=False),
+        Column(name='source_id', type='string', description="Key into sources.csv (several ids are joined by ';')", free_text=False),
+    ),
+    'mining_hashrate_shares': (
+        Column(name='iso3', type='string', description='ISO 3166-1 alpha-3 country code', free_text=False),
+        Column(name='month_on', type='date', description='First day of the month', free_text=False),
+        Column(name='hashrate_share_pct', type='number', description='Share of global hashrate, %', free_text=False),
+        Column(name='hashrate_eh_s', type='number', description='Absolute hashrate, EH/s', free_text=False),
+        Column(name='source_id', type='string', description="Key into sources.csv (several ids are joined by ';')", free_text=False),
+    ),
+    'crisis_years': (
+        Column(name='iso3', type='string', description='ISO 3166-1 alpha-3 country code', free_text=False),
+        Column(name='crisis_type', type='string', description='Kind of crisis', free_text=False),
+        Column(name='year', type='integer', description='Year the crisis started or occurred', free_text=False),
+        Column(name='source_id', type='string', description="Key into sources.csv (several ids are joined by ';')", free_text=False),
+    ),
+    'debt_distress_ratings': (
+        Column(name='iso3', type='string', description='ISO 3166-1 alpha-3 country code', free_text=False),
+        Column(name='as_of', type='date', description='Date of the list (end of year for the historical table)', free_text=False),
+        Column(name='risk_of_debt_distress', type='string', description='Rating', free_text=False),
+        Column(name='source_id', type='string', description="Key into sources.csv (several ids are joined by ';')", free_text=False),
+    ),
+    'imf_article_iv': (
+        Column(name='iso3', type='string', description='ISO 3166-1 alpha-3 country code', free_text=False),
+        Column(name='consultation_year', type='integer', description='The year the consultation is named for', free_text=False),
+        Column(name='event', type='string', description='mission_concluded (staff discussions ended) or board_concluded', free_text=False),
+        Column(name='event_on', type='date', description='Day of the event (month precision: last day)', free_text=False),
+        Column(name='date_precision', type='string', description='day or month', free_text=False),
+        Column(name='combined_with', type='string', description="Program business concluded with it, e.g. 'EFF review 1'", free_text=True),
+        Column(name='crypto_discussed', type='string', description="yes when the text read mentions the country's crypto measures; not_checked when only part of the document was read", free_text=False),
+        Column(name='source_id', type='string', description="Key into sources.csv (several ids are joined by ';')", free_text=False),
+        Column(name='confidence', type='string', description='high/medium/low', free_text=False),
+        Column(name='notes', type='string', description='Caveats', free_text=True),
+    ),
+    'coverage': (
+        Column(name='table_name', type='string', description='A table of the package', free_text=False),
+        Column(name='observed_through', type='date', description="The last day the table's sources were searched or published for", free_text=False),
+        Column(name='basis', type='string', description='What the date rests on', free_text=True),
+    ),
+}
