@@ -93,24 +93,20 @@ def clustered_rank_metrics(
 ) -> dict[str, np.ndarray]:
     """`weighted_rank_metrics` when every unit of a cluster carries its cluster's weight
     (cluster_weights: R replicates x C clusters, clusters in np.unique order). The units are
-    first counted per (cluster, tie group) cell, so the work grows with the cells, not the
-    units: a country's many units at one score are one cell."""
+    first counted per (cluster, tie group) cell; a replicate's positives and negatives per tie
+    group are then one matrix product, (R x C) @ (C x G). The counts and weights are whole
+    numbers, so the sums are exact whatever order the product takes them in."""
     label = np.asarray(label, dtype=bool)
     _, group = np.unique(np.asarray(score, float), return_inverse=True)
     _, country = np.unique(np.asarray(cluster), return_inverse=True)
-    groups = group.max() + 1 if group.size else 0
+    groups = int(group.max()) + 1 if group.size else 0
+    clusters = int(country.max()) + 1 if country.size else 0
     cell = country.astype(np.int64) * groups + group
-    cells, inverse = np.unique(cell, return_inverse=True)
-    pos_count = np.bincount(inverse, weights=label, minlength=cells.size)
-    neg_count = np.bincount(inverse, weights=~label, minlength=cells.size)
-    cell_group, cell_country = cells % groups, cells // groups
-    order = np.argsort(cell_group, kind="stable")
-    ranked_group = cell_group[order]
-    starts = np.r_[0, np.flatnonzero(np.diff(ranked_group)) + 1]
-    w = np.atleast_2d(cluster_weights)[:, cell_country[order]]
-    pos = np.add.reduceat(w * pos_count[order], starts, axis=1)
-    neg = np.add.reduceat(w * neg_count[order], starts, axis=1)
-    return _from_groups(pos, neg)
+    size = clusters * groups
+    pos_count = np.bincount(cell, weights=label, minlength=size).reshape(clusters, groups)
+    neg_count = np.bincount(cell, weights=~label, minlength=size).reshape(clusters, groups)
+    w = np.atleast_2d(np.asarray(cluster_weights, float))
+    return _from_groups(w @ pos_count, w @ neg_count)
 
 
 def cluster_draws(clusters: int, reps: int, seed: int) -> np.ndarray:
