@@ -10,17 +10,10 @@ OUT    ?= out
 
 .PHONY: all test lint format datasets validate clean setup bench report docs coverage
 
-# validate stamps $(OUT) so the later steps parse the package without checking it again
+# validate, score, history, backtest, uncertainty, exports and report in one process (the same
+# files as running those commands one by one; see riskscore/commands/pipeline_run.py)
 all: $(STAMP)
-	$(BIN)/riskscore validate datasets --out $(OUT)
-	$(BIN)/riskscore build --out $(OUT)
-	$(BIN)/riskscore score --out $(OUT)
-	$(BIN)/riskscore history --out $(OUT)
-	$(BIN)/riskscore backtest --out $(OUT)
-	$(BIN)/riskscore uncertainty --out $(OUT)
-	$(BIN)/riskscore export --format csv --out $(OUT)
-	$(BIN)/riskscore export --format xlsx --out $(OUT)
-	@$(MAKE) --no-print-directory report
+	$(BIN)/riskscore all --out $(OUT)
 
 setup: $(STAMP)
 

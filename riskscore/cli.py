@@ -12,7 +12,15 @@ from typing import Annotated
 import typer
 
 from riskscore import lock
-from riskscore.commands import data, evaluate, exports, query, reporting, scoring
+from riskscore.commands import (
+    data,
+    evaluate,
+    exports,
+    pipeline_run,
+    query,
+    reporting,
+    scoring,
+)
 from riskscore.crash import GuardedGroup
 
 app = typer.Typer(
@@ -34,7 +42,7 @@ def main(
     lock.set_wait(wait)
 
 
-for _module in (data, scoring, query, exports, evaluate, reporting):
+for _module in (pipeline_run, data, scoring, query, exports, evaluate, reporting):
     _module.register(app)
 
 if __name__ == "__main__":

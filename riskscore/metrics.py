@@ -63,8 +63,11 @@ def weighted_rank_metrics(
     weights[r, i] times (a bootstrap replicate's multiplicities). Ties count as in `auroc` and
     `average_precision`; NaN where a replicate has no positive or no negative."""
     label = np.asarray(label, dtype=bool)
+    w = np.atleast_2d(np.asarray(weights, float))
+    if label.size == 0:  # no units (a small package's empty test split): nothing is defined
+        return _from_groups(np.zeros((w.shape[0], 0)), np.zeros((w.shape[0], 0)))
     order, starts = _tie_groups(np.asarray(score, float))
-    w = np.atleast_2d(np.asarray(weights, float))[:, order]
+    w = w[:, order]
     positive = label[order]
     pos = np.add.reduceat(w * positive, starts, axis=1)  # (R, G) per tie group, ascending
     neg = np.add.reduceat(w * ~positive, starts, axis=1)

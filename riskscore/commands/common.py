@@ -6,7 +6,10 @@ flat layer over the library.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
@@ -70,8 +73,48 @@ def scored_as_of(as_of: str | None, datasets: Path, out: Path):
     return package, day, run
 
 
+# Inside `riskscore all` (see `one_run`): the package each step loads, and the one database
+# build the run does at its end instead of one per step.
+_RUN: contextvars.ContextVar[dict | None] = contextvars.ContextVar("run", default=None)
+
+
+@contextlib.contextmanager
+def one_run(out: Path) -> Iterator[Callable[[], None]]:
+    """Steps run inside share the package they load (read and parsed once) and defer their
+    database rewrite. Yields `flush`, which writes the database if a step changed outputs
+    since the last write (a step that reads the database needs it); the end flushes too."""
+    run: dict = {"packages": {}, "package": None}
+
+    def flush() -> None:
+        package, run["package"] = run["package"], None
+        if package is not None:
+            token = _RUN.set(None)  # a real write, not another deferral
+            try:
+                refresh_database(out, package)
+            finally:
+                _RUN.reset(token)
+
+    token = _RUN.set(run)
+    try:
+        yield flush
+    finally:
+        _RUN.reset(token)
+    flush()
+
+
 def load_package(datasets: Path, out: Path) -> Package:
     """Validate the package; on failure print every failure, record them and exit 1."""
+    run = _RUN.get()
+    key = (Path(datasets).resolve(), Path(out).resolve())
+    if run is not None and key in run["packages"]:
+        return run["packages"][key]
+    package = _load_package(datasets, out)
+    if run is not None:
+        run["packages"][key] = package
+    return package
+
+
+def _load_package(datasets: Path, out: Path) -> Package:
     from riskscore import pipeline
 
     try:
@@ -93,8 +136,14 @@ def refresh_database(out: Path, package: Package) -> None:
     with the dataset tables from `package`.
 
     The outputs themselves are already written, so a failure here is one warning line.
+    Inside `one_run` the rewrite waits for the end of the run.
     """
     from riskscore import database, pipeline
+
+    run = _RUN.get()
+    if run is not None:
+        run["package"] = package
+        return
 
     try:
         path = pipeline.build_database(package, out)

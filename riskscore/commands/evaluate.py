@@ -58,10 +58,14 @@ def _print_backtest(metrics: dict) -> None:
         out,
     )
     cal = metrics["calibration"]
+    ece, gap = (
+        "n/a" if cal[k] is None else f"{cal[k]:.{digits}f}"
+        for k, digits in (("ece", 4), ("max_bin_gap", 3))
+    )  # undefined on a package too small to calibrate
     terminal.line(
         f"Warned >= 30 days ahead: {event['warned_30d']} of {event['episodes']} episodes. "
-        f"Calibration ({cal['horizon_days']} d, time split): ECE {cal['ece']:.4f}, largest bin "
-        f"gap {cal['max_bin_gap']:.3f} (bins of >= {cal['min_bin_units']} units).",
+        f"Calibration ({cal['horizon_days']} d, time split): ECE {ece}, largest bin "
+        f"gap {gap} (bins of >= {cal['min_bin_units']} units).",
         out=out,
     )
 

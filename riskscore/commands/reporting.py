@@ -54,6 +54,9 @@ def report(
             )
         except NotFound as err:
             common.fail(str(err))
+    from riskscore import output_docs
+
+    output_docs.write_datapackage(out)  # out/datapackage.json lists the report now it exists
     for note in files.notes:
         typer.echo(note)
     typer.echo(f"wrote {files.index}, {files.summary} and {len(files.countries)} country pages")
