@@ -44,18 +44,32 @@ def failures(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     if arrangements is None or ROW not in arrangements.columns or EVENTS not in tables:
         return {}
     open_ids = _open_extensions(tables.get(EVENTS)).implode()
-    dated = arrangements.with_columns(
+    dated = arrangements.lazy().with_columns(
         end=pl.coalesce("ended_on", "expires_on"),
         end_known=~pl.col("arrangement_id").is_in(open_ids),
     )
-    out = {ARRANGEMENTS: pl.concat([_late_ends(dated), _overlaps(dated)])}
+    queries = {
+        ARRANGEMENTS: pl.concat([_late_ends(dated), _overlaps(dated, _families(arrangements))])
+    }
     reviews = tables.get(REVIEWS)
     if reviews is not None and ROW in reviews.columns:
-        out[REVIEWS] = _reviews_outside(reviews, dated)
+        queries[REVIEWS] = _reviews_outside(reviews.lazy(), dated)
+    # one collect: polars plans the three rules together and runs them in parallel
+    out = dict(zip(queries, pl.collect_all(list(queries.values())), strict=True))
     return {name: frame for name, frame in out.items() if frame.height}
 
 
-def _late_ends(arrangements: pl.DataFrame) -> pl.DataFrame:
+def _families(arrangements: pl.DataFrame) -> pl.DataFrame:
+    """facility -> each family it belongs to, for the few dozen codes present (not per row)."""
+    codes = arrangements["facility"].drop_nulls().unique().sort().to_list()
+    return pl.DataFrame(
+        [(code, family) for code in codes for family in sorted(vocab.facility_families(code))],
+        schema={"facility": pl.String, "family": pl.String},
+        orient="row",
+    )
+
+
+def _late_ends(arrangements: pl.LazyFrame) -> pl.LazyFrame:
     late = arrangements.filter(pl.col("ended_on") > pl.col("expires_on"), pl.col("end_known"))
     return late.select(
         ROW,
@@ -65,16 +79,11 @@ def _late_ends(arrangements: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _overlaps(arrangements: pl.DataFrame) -> pl.DataFrame:
+def _overlaps(arrangements: pl.LazyFrame, families: pl.DataFrame) -> pl.LazyFrame:
     """Pairs of one member and family whose lives meet; the later-approved row is at fault."""
     spans = (
         arrangements.filter(pl.col("instrument_kind") != "emergency", pl.col("end").is_not_null())
-        .with_columns(
-            family=pl.col("facility").map_elements(
-                lambda f: sorted(vocab.facility_families(f)), return_dtype=pl.List(pl.String)
-            )
-        )
-        .explode("family")
+        .join(families.lazy(), on="facility")
         .select(ROW, "iso3", "family", "arrangement_id", "approved_on", "end", "replaced_by")
     )
     first = pl.col("approved_on") < pl.col("approved_on_b")
@@ -101,7 +110,7 @@ def _overlaps(arrangements: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _reviews_outside(reviews: pl.DataFrame, arrangements: pl.DataFrame) -> pl.DataFrame:
+def _reviews_outside(reviews: pl.LazyFrame, arrangements: pl.LazyFrame) -> pl.LazyFrame:
     life = reviews.filter(pl.col("completed_on").is_not_null()).join(
         arrangements.select("arrangement_id", "approved_on", "end", "end_known"),
         on="arrangement_id",
