@@ -165,3 +165,56 @@ def test_the_world_shapes_are_written_whole(tmp_path: Path) -> None:
     path = world_shapes.write(text, tmp_path / "shapes.json")
     assert path.read_text(encoding="utf-8") == text
     assert not [p for p in tmp_path.iterdir() if p.name != "shapes.json"]  # no temp file left
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["sql", "select 1", "--format", "yaml"], "--format must be one of"),
+        (["sql", "select 1", "--format", "parquet"], "add --output FILE.parquet"),
+        (["sql", "select 1", "--limit", "-1"], "--limit must be 0 or more"),
+        (["sql"], "give a query"),
+    ],
+)
+def test_sql_usage_errors_are_one_line_exit_2(args: list[str], needle: str, tmp_path) -> None:
+    result = runner.invoke(app, [*args, "--out", str(tmp_path)])
+    assert result.exit_code == 2, result.output
+    assert needle in result.output and "Traceback" not in result.output
+
+
+def test_report_for_an_unknown_country_names_it(tmp_path: Path) -> None:
+    args = ["report", "--as-of", "2025-06-30", "--country", "XXX"]
+    result = runner.invoke(app, [*args, "--datasets", str(MINI), "--out", str(tmp_path)])
+    assert result.exit_code == 1 and "XXX" in result.output
+    assert [line for line in result.output.splitlines() if line.startswith("error:")]
+
+
+def _raising(error: BaseException):
+    def command(*args, **kwargs):
+        raise error
+
+    return command
+
+
+@pytest.mark.parametrize(
+    ("error", "code", "needle"),
+    [
+        (KeyboardInterrupt(), 130, "error: interrupted"),
+        (
+            RuntimeError('IO Error: Could not set lock on file "out/riskscore.duckdb": '
+                         "Conflicting lock is held in /usr/bin/python3 (PID 4242)"),
+            75,
+            "4242",
+        ),
+        (ZeroDivisionError("a bug"), 1, "unexpected ZeroDivisionError"),
+    ],
+)  # fmt: skip
+def test_any_error_in_a_command_is_one_line_with_its_exit_code(
+    error: BaseException, code: int, needle: str, tmp_path: Path, monkeypatch
+) -> None:
+    from riskscore import pipeline
+
+    monkeypatch.setattr(pipeline, "load_package", _raising(error))
+    result = runner.invoke(app, ["score", "--datasets", str(MINI), "--out", str(tmp_path)])
+    assert result.exit_code == code, result.output
+    assert needle in result.output and "Traceback" not in result.output
