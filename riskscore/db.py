@@ -40,6 +40,7 @@ class SqlModel:
 
 
 _PARSER_LOCK = threading.Lock()
+PREBUILT = "prebuilt"  # run_models: a model `build_layer` already made for every connection
 
 
 @cache
@@ -164,10 +165,45 @@ def create_macros(con: duckdb.DuckDBPyConnection, sql_dir: Path | None = None) -
         con.execute(path.read_text(encoding="utf-8"))
 
 
+def build_layer(
+    con: duckdb.DuckDBPyConnection, layer: str, sql_dir: Path | None = None
+) -> frozenset[str]:
+    """Create every model of one layer (e.g. staging, which reads only the package and the
+    config) as a table of the database rather than of this connection, so that every batch's
+    connection reads it instead of building its own copy; returns their names, for
+    `run_models(prebuilt=...)`."""
+    create_macros(con, sql_dir)
+    built = []
+    for model in sql_models(sql_dir):
+        if model.layer != layer:
+            continue
+        outside = sorted(d for d in model.depends_on if d not in built)
+        if outside:
+            raise SqlModelError(f"{model.path}: reads {', '.join(outside)} of a later layer")
+        try:
+            con.execute(f'create or replace table "{model.name}" as\n{model.sql}')
+        except duckdb.Error as err:
+            raise SqlModelError(f"{model.path}: {err}") from err
+        built.append(model.name)
+    return frozenset(built)
+
+
+def read_only_by(layer: str, sql_dir: Path | None = None) -> frozenset[str]:
+    """The input tables (not models) that models of `layer` read and no other model does:
+    once that layer is built, nothing needs them."""
+    models = sql_models(sql_dir)
+    names = {m.name for m in models}
+    inputs: dict[bool, set[str]] = {True: set(), False: set()}
+    for model in models:
+        inputs[model.layer == layer] |= {r for r in _reads(model) if r not in names}
+    return frozenset(inputs[True] - inputs[False])
+
+
 def run_models(
     con: duckdb.DuckDBPyConnection,
     keep: Iterable[str] | None = None,
     sql_dir: Path | None = None,
+    prebuilt: Iterable[str] = (),
 ) -> None:
     """Create the SQL models in dependency order, as temporary tables and views of this
     connection (so parallel connections to one database never collide). With `keep`, only
@@ -184,7 +220,10 @@ def run_models(
             "select table_name from duckdb_tables() union select view_name from duckdb_views()"
         ).fetchall()
     }
+    done = set(prebuilt)  # already built: their inputs may be gone
     for model in models:
+        if model.name in done:
+            continue
         unknown = sorted(r for r in _reads(model) if r not in by_name and r not in existing)
         if unknown:
             raise SqlModelError(f"{model.path}: reads unknown table {', '.join(unknown)}")
@@ -199,8 +238,9 @@ def run_models(
         name: "view" if keep is not None and readers[name] == 1 and name not in kept else "table"
         for name in wanted
     }
+    kind.update(dict.fromkeys(set(prebuilt) & wanted, PREBUILT))  # read, never made or dropped
     for model in models:
-        if model.name not in wanted:
+        if model.name not in wanted or kind[model.name] == PREBUILT:
             continue
         try:
             con.execute(f'create or replace temp {kind[model.name]} "{model.name}" as\n{model.sql}')
@@ -215,7 +255,7 @@ def _release(con, model: SqlModel, readers: dict, kind: dict, kept: set, by_name
     """After `model` was materialised, drop what no later model reads (through views too)."""
     for dep in model.depends_on:
         readers[dep] -= 1
-        if readers[dep] == 0 and dep not in kept:
+        if readers[dep] == 0 and dep not in kept and kind[dep] != PREBUILT:
             if kind[dep] == "view":  # its inputs were read through it: release them too
                 _release(con, by_name[dep], readers, kind, kept, by_name)
             con.execute(f'drop {kind[dep]} "{dep}"')

@@ -72,15 +72,18 @@ def published_params(config: ModelConfig) -> formula.Params:
 
 
 def features(
-    con: duckdb.DuckDBPyConnection, as_of_dates: list[dt.date], lineage: bool = True
+    con: duckdb.DuckDBPyConnection,
+    as_of_dates: list[dt.date],
+    lineage: bool = True,
+    prebuilt: frozenset[str] = frozenset(),
 ) -> dict[str, pl.DataFrame]:
     """Run the SQL on a connection holding the tables and config: every member's factor raw
     values on every date (`factors__cells`), the crypto
     actions known then with their decay (`actions__points`), the sized actions
     (`exposure__sized_actions`) and the scored rows (`country_dates`). Without `lineage` the
-    evidence and source lists stay empty."""
+    evidence and source lists stay empty. `prebuilt`: models the database already holds."""
     db.bind_as_of_dates(con, as_of_dates, lineage)
-    db.run_models(con, keep=OUTPUT_MODELS)
+    db.run_models(con, keep=OUTPUT_MODELS, prebuilt=prebuilt)
     cells = "select * from factors__cells"
     if not lineage:  # numeric columns only: straight into numpy, no frame
         cells = "select row_index, column_index, raw_value, observed from factors__cells"
@@ -108,6 +111,11 @@ class Engine:
         self.con = db.connect(threads=1, memory_limit=MEMORY_LIMIT)
         db.load_frames(self.con, tables)
         db.load_frames(self.con, self.config.tables())
+        # staging reads no date: built once here, read by every batch; the package tables
+        # only staging reads are then dropped (a panel of cloned members holds millions of rows)
+        self.prebuilt = db.build_layer(self.con, "staging")
+        for name in sorted(db.read_only_by("staging") & set(tables)):
+            self.con.execute(f'drop table "{name}"')
 
     def __enter__(self) -> Engine:
         return self
@@ -124,7 +132,7 @@ class Engine:
             raise ValueError("no as-of dates to score")
         con = self.con.cursor()
         try:
-            frames = features(con, as_of_dates, lineage)
+            frames = features(con, as_of_dates, lineage, self.prebuilt)
         finally:
             con.close()
         return _score(frames, self.config)
@@ -141,7 +149,8 @@ class Engine:
         `progress(dates_done, dates_total)` is called as batches finish."""
         dates = sorted(set(as_of_dates))
         members = max(
-            1, self.con.execute("select count(*) from countries where imf_member").fetchone()[0]
+            1,
+            self.con.execute("select count(*) from stg_countries").fetchone()[0],  # members
         )
         size = max(1, BATCH_ROWS // members)
         chunks = [dates[i : i + size] for i in range(0, len(dates), size)]

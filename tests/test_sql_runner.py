@@ -100,3 +100,38 @@ def test_the_shipped_models_form_a_graph_rooted_in_the_package_tables() -> None:
     for model in models:
         assert model.depends_on <= seen, model.name  # every dependency ran before
         seen.add(model.name)
+
+
+def test_a_layer_built_once_is_read_by_every_connection_and_frees_its_inputs(
+    tmp_path: Path,
+) -> None:
+    root = write_models(
+        tmp_path,
+        {
+            "staging/s": 'select v * 10 as v from "raw"',
+            "features/f": "select v + 1 as v from s",
+            "features/g": "select v from f where v > (select min(v) from cfg)",
+        },
+    )
+    con = duckdb.connect()
+    con.execute("create table raw as select * from range(3) as t(v)")
+    con.execute("create table cfg as select 0 as v")
+    built = db.build_layer(con, "staging", root)
+    assert built == {"s"} and db.read_only_by("staging", root) == {"raw"}
+    con.execute("drop table raw")  # only staging read it
+    results = []
+    for _ in range(2):  # two batch connections, each with its own temporary models
+        cursor = con.cursor()
+        db.run_models(cursor, keep=["g"], sql_dir=root, prebuilt=built)
+        results.append(sorted(v for (v,) in cursor.execute("select v from g").fetchall()))
+        temporary = cursor.execute("select table_name from duckdb_tables() where temporary")
+        assert "s" not in {t for (t,) in temporary.fetchall()}
+        cursor.close()
+    assert results == [[1, 11, 21], [1, 11, 21]]
+    assert con.execute("select count(*) from s").fetchone() == (3,)  # never dropped
+
+
+def test_a_layer_reading_a_later_layer_is_refused(tmp_path: Path) -> None:
+    root = write_models(tmp_path, {"staging/s": "select * from f", "features/f": "select 1 as v"})
+    with pytest.raises(db.SqlModelError, match="later layer"):
+        db.build_layer(duckdb.connect(), "staging", root)
