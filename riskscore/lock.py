@@ -107,11 +107,14 @@ def writes_out(command: Callable[P, R]) -> Callable[P, R]:
     """
     import typer
 
-    from riskscore import outputset
+    from riskscore import outputset, terminal
 
     @functools.wraps(command)
     def locked(*args: P.args, **kwargs: P.kwargs) -> R:
         out = Path(kwargs["out"])  # every writing command has the shared --out option
+        if out.exists() and not out.is_dir():
+            typer.echo(f"error: --out {terminal.clean(out)} is a file, not a folder", err=True)
+            raise typer.Exit(2)
         try:
             with holding(out):
                 outputset.recover(out)

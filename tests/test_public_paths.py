@@ -218,3 +218,13 @@ def test_any_error_in_a_command_is_one_line_with_its_exit_code(
     result = runner.invoke(app, ["score", "--datasets", str(MINI), "--out", str(tmp_path)])
     assert result.exit_code == code, result.output
     assert needle in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("command", [["score"], ["all"], ["history"]])
+def test_an_out_that_is_a_file_is_one_line_exit_2(command: list[str], tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.write_text("not a folder\n", encoding="utf-8")
+    result = runner.invoke(app, [*command, "--datasets", str(MINI), "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert "is a file, not a folder" in result.output and "Traceback" not in result.output
+    assert out.read_text(encoding="utf-8") == "not a folder\n"
