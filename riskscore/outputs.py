@@ -355,9 +355,7 @@ def dataset_tables() -> dict[str, Table]:
     tables = {}
     for name, spec in TABLES.items():
         dtypes = parsing(spec).dtypes
-        columns = tuple(
-            Column(c.name, dtypes[c.name], c.description) for c in schema_columns.COLUMNS[name]
-        )
+        columns = tuple(Column(c.name, dtypes[c.name], c.description) for c in spec.column_list)
         description = schema_columns.DESCRIPTIONS[name]
         tables[name] = Table(name, f"datasets/{spec.file}", description, columns, kind="dataset")
     return tables
