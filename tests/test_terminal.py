@@ -161,10 +161,18 @@ def test_an_unexpected_error_is_one_line_and_a_log(tmp_path: Path, monkeypatch) 
     assert "Traceback (most recent call last)" in text and "second line" in text
 
 
-def test_the_log_goes_to_a_temp_folder_when_out_is_unwritable(tmp_path: Path) -> None:
-    blocker = tmp_path / "not-a-folder"
-    blocker.write_text("a file where out/ should be", encoding="utf-8")
-    result = runner.invoke(app, ["score", "--datasets", str(MINI), "--out", str(blocker)])
+def test_the_log_goes_to_a_temp_folder_when_out_is_unwritable(tmp_path: Path, monkeypatch) -> None:
+    from riskscore import pipeline
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "logs").write_text("a file where out/logs/ should be", encoding="utf-8")
+
+    def bug(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(pipeline, "load_package", bug)
+    result = runner.invoke(app, ["score", "--datasets", str(MINI), "--out", str(out)])
     assert result.exit_code == 1 and "Traceback" not in result.output
     [line] = result.output.strip().splitlines()
     assert line.startswith("error: unexpected ") and "riskscore-logs" in line
