@@ -61,8 +61,11 @@ def header(package: pipeline.Package, config: ModelConfig, today: dt.date) -> st
     )
 
 
-def coverage(package: pipeline.Package, config: ModelConfig, as_of: dt.date) -> str:
-    """Rows and date range of each table, and how complete the factors are on `as_of`."""
+def coverage(
+    package: pipeline.Package, config: ModelConfig, as_of: dt.date, out: Path | None = None
+) -> str:
+    """Rows and date range of each table, and how complete the factors are on `as_of` (from
+    the scores in `out` when they were made for that date, data and config)."""
     rows = []
     for name, frame in package.tables.items():
         column = EVENT_DATES.get(name, (None, None))[0]
@@ -70,8 +73,7 @@ def coverage(package: pipeline.Package, config: ModelConfig, as_of: dt.date) -> 
         first = str(dates.min()) if dates is not None and dates.len() else ""
         last = str(dates.max()) if dates is not None and dates.len() else ""
         rows.append([name, str(frame.height), column or "", first, last])
-    run, _ = pipeline.run_model([as_of], config=config, package=package)
-    scores, contributions = run.scores, run.contributions
+    scores, contributions = _scored(package, config, as_of, out)
     factors = backtest.factor_values(contributions, config)
     observed = factors.select(pl.exclude("iso3", "as_of").is_not_null().mean())
     factor_rows = [[name, f"{observed[name][0]:.0%}"] for name in observed.columns]
@@ -301,6 +303,17 @@ def gaps_section(metrics: dict | None) -> str:
     return "\n".join(lines)
 
 
+def _scored(
+    package: pipeline.Package, config: ModelConfig, as_of: dt.date, out: Path | None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    files = [out / pipeline.OUTPUT_VIEWS[n] for n in ("scores", "contributions")] if out else []
+    provenance = pipeline.metadata(package, config)
+    if files and all(pipeline.made_from(f, provenance, as_of=as_of.isoformat()) for f in files):
+        return pl.read_parquet(files[0]), pl.read_parquet(files[1])
+    run, _ = pipeline.run_model([as_of], config=config, package=package)
+    return run.scores, run.contributions
+
+
 def build(
     package: pipeline.Package, config: ModelConfig, out: Path, today: dt.date | None = None
 ) -> str:
@@ -314,7 +327,7 @@ def build(
         as_of = dt.date.fromisoformat(export.read_metadata(unc_path)["as_of"])
     sections = [
         header(package, config, today),
-        coverage(package, config, as_of),
+        coverage(package, config, as_of, out),
         backtest_section(metrics),
         challenger_section(metrics),
         calibration_section(metrics),

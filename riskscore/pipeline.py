@@ -120,6 +120,21 @@ def metadata(package: Package, config: ModelConfig, **extra: str) -> dict[str, s
     }
 
 
+def made_from(path: Path, provenance: dict[str, str], **expected: str) -> bool:
+    """Whether the output at `path` exists and was made from the data and config `provenance`
+    (see `metadata`) names, with the `expected` metadata too (e.g. as_of): then it can be read
+    instead of computed again."""
+    if not path.exists():
+        return False
+    meta = export.read_metadata(path)
+    wanted = {
+        "config_sha256": provenance["config_sha256"],
+        "data_sha256": provenance["data_sha256"],
+        **expected,
+    }
+    return all(meta.get(k) == v for k, v in wanted.items())
+
+
 def after_cutoff(package: Package, as_of: dt.date) -> str | None:
     """A one-line warning when `as_of` lies after the package cutoff, else None."""
     if as_of <= package.cutoff:

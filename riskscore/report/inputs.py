@@ -46,20 +46,8 @@ def previous_quarter_end(day: dt.date) -> dt.date | None:
     return ends[-1] if ends else None
 
 
-def _fresh(path: Path, provenance: dict[str, str], **expected: str) -> bool:
-    if not path.exists():
-        return False
-    meta = export.read_metadata(path)
-    wanted = {
-        "config_sha256": provenance["config_sha256"],
-        "data_sha256": provenance["data_sha256"],
-        **expected,
-    }
-    return all(meta.get(k) == v for k, v in wanted.items())
-
-
 def _history_covers(path: Path, provenance: dict[str, str], as_of: dt.date) -> bool:
-    if not _fresh(path, provenance, freq="quarter"):
+    if not pipeline.made_from(path, provenance, freq="quarter"):
         return False
     meta = export.read_metadata(path)
     start, end = meta.get("start", ""), meta.get("end", "")
@@ -76,9 +64,9 @@ def load(out: Path, as_of: dt.date, package: pipeline.Package, config: ModelConf
     provenance = pipeline.metadata(package, config)
     notes: list[str] = []
     files = {name: out / file for name, file in pipeline.OUTPUT_VIEWS.items()}
-    current_ok = _fresh(files["scores"], provenance, as_of=as_of.isoformat()) and _fresh(
-        files["contributions"], provenance, as_of=as_of.isoformat()
-    )
+    current_ok = pipeline.made_from(
+        files["scores"], provenance, as_of=as_of.isoformat()
+    ) and pipeline.made_from(files["contributions"], provenance, as_of=as_of.isoformat())
     history_ok = _history_covers(files["history"], provenance, as_of) and _history_covers(
         files["history_contributions"], provenance, as_of
     )
