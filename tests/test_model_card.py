@@ -90,3 +90,21 @@ def test_help_quotes_the_library_defaults() -> None:
     uncertainty_help = runner.invoke(app, ["uncertainty", "--help"]).output
     assert f"(default {uncertainty.DRAWS})" in uncertainty_help
     assert f"(default {uncertainty.SEED})" in uncertainty_help
+
+
+def test_coverage_reads_scores_made_for_its_date_and_recomputes_otherwise(
+    real_package, tmp_path: Path, monkeypatch
+) -> None:
+    from riskscore import pipeline
+
+    cfg = config.load()
+    computed = model_card.coverage(real_package, cfg, END)
+    run, _ = pipeline.run_model([END], config=cfg, package=real_package)
+    pipeline.write_scores(run, real_package, tmp_path, END)
+    calls = []
+    real_run = pipeline.run_model
+    monkeypatch.setattr(pipeline, "run_model", lambda *a, **k: calls.append(1) or real_run(*a, **k))
+    assert model_card.coverage(real_package, cfg, END, tmp_path) == computed and not calls
+    other_day = dt.date(2025, 6, 30)
+    model_card.coverage(real_package, cfg, other_day, tmp_path)  # scores are for END: computed
+    assert calls == [1]
