@@ -10,6 +10,7 @@ import contextlib
 import contextvars
 import datetime as dt
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
@@ -73,9 +74,16 @@ def scored_as_of(as_of: str | None, datasets: Path, out: Path):
     return package, day, run
 
 
-# Inside `riskscore all` (see `one_run`): the package each step loads, and the one database
-# build the run does at its end instead of one per step.
-_RUN: contextvars.ContextVar[dict | None] = contextvars.ContextVar("run", default=None)
+@dataclass
+class _Run:
+    """Inside `riskscore all` (see `one_run`): the packages its steps loaded, and the package
+    of a database rewrite the steps deferred."""
+
+    packages: dict[tuple[Path, Path], Package] = field(default_factory=dict)
+    pending: Package | None = None
+
+
+_RUN: contextvars.ContextVar[_Run | None] = contextvars.ContextVar("run", default=None)
 
 
 @contextlib.contextmanager
@@ -83,10 +91,10 @@ def one_run(out: Path) -> Iterator[Callable[[], None]]:
     """Steps run inside share the package they load (read and parsed once) and defer their
     database rewrite. Yields `flush`, which writes the database if a step changed outputs
     since the last write (a step that reads the database needs it); the end flushes too."""
-    run: dict = {"packages": {}, "package": None}
+    run = _Run()
 
     def flush() -> None:
-        package, run["package"] = run["package"], None
+        package, run.pending = run.pending, None
         if package is not None:
             token = _RUN.set(None)  # a real write, not another deferral
             try:
@@ -105,13 +113,12 @@ def one_run(out: Path) -> Iterator[Callable[[], None]]:
 def load_package(datasets: Path, out: Path) -> Package:
     """Validate the package; on failure print every failure, record them and exit 1."""
     run = _RUN.get()
+    if run is None:
+        return _load_package(datasets, out)
     key = (Path(datasets).resolve(), Path(out).resolve())
-    if run is not None and key in run["packages"]:
-        return run["packages"][key]
-    package = _load_package(datasets, out)
-    if run is not None:
-        run["packages"][key] = package
-    return package
+    if key not in run.packages:
+        run.packages[key] = _load_package(datasets, out)
+    return run.packages[key]
 
 
 def _load_package(datasets: Path, out: Path) -> Package:
@@ -142,7 +149,7 @@ def refresh_database(out: Path, package: Package) -> None:
 
     run = _RUN.get()
     if run is not None:
-        run["package"] = package
+        run.pending = package
         return
 
     try:
