@@ -31,10 +31,12 @@ test: $(STAMP)
 	$(BIN)/pytest
 
 # Line coverage of riskscore/ and every public function no test executes (tests/coverage_audit.py).
+# Its files go to build/ (ignored by git), not to out/, which holds the analysts' outputs.
 coverage: $(STAMP)
-	$(BIN)/coverage run --source=riskscore --data-file=$(OUT)/.coverage -m pytest -p no:cacheprovider
-	$(BIN)/coverage json --data-file=$(OUT)/.coverage -o $(OUT)/coverage.json
-	$(BIN)/python tests/coverage_audit.py $(OUT)/coverage.json
+	@mkdir -p build
+	$(BIN)/coverage run --source=riskscore --data-file=build/.coverage -m pytest -p no:cacheprovider
+	$(BIN)/coverage json --data-file=build/.coverage -o build/coverage.json
+	$(BIN)/python tests/coverage_audit.py build/coverage.json
 
 lint: $(STAMP)
 	$(BIN)/ruff check riskscore tests benchmarks
@@ -63,5 +65,5 @@ validate: $(STAMP)
 	$(BIN)/riskscore validate datasets
 
 clean:
-	rm -rf $(OUT) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(OUT) build .pytest_cache .ruff_cache .hypothesis
 	find . -name __pycache__ -type d -prune -not -path './$(VENV)/*' -exec rm -rf {} +

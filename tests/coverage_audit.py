@@ -46,4 +46,4 @@ def main(path: Path) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(Path(sys.argv[1] if len(sys.argv) > 1 else "out/coverage.json")))
+    sys.exit(main(Path(sys.argv[1] if len(sys.argv) > 1 else "build/coverage.json")))
