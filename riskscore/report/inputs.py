@@ -64,9 +64,10 @@ def load(out: Path, as_of: dt.date, package: pipeline.Package, config: ModelConf
     provenance = pipeline.metadata(package, config)
     notes: list[str] = []
     files = {name: out / file for name, file in pipeline.OUTPUT_VIEWS.items()}
-    current_ok = pipeline.made_from(
-        files["scores"], provenance, as_of=as_of.isoformat()
-    ) and pipeline.made_from(files["contributions"], provenance, as_of=as_of.isoformat())
+    current_ok = all(
+        pipeline.made_from(files[name], provenance, as_of=as_of.isoformat())
+        for name in ("scores", "contributions")
+    )
     history_ok = _history_covers(files["history"], provenance, as_of) and _history_covers(
         files["history_contributions"], provenance, as_of
     )
