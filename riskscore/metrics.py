@@ -8,6 +8,7 @@ positive-negative pair as half a success; average precision steps only at distin
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import numpy as np
 import polars as pl
@@ -95,31 +96,57 @@ def clustered_rank_metrics(
     label: np.ndarray, score: np.ndarray, cluster: np.ndarray, cluster_weights: np.ndarray
 ) -> dict[str, np.ndarray]:
     """`weighted_rank_metrics` when every unit of a cluster carries its cluster's weight
-    (cluster_weights: R replicates x C clusters, clusters in np.unique order). The units are
-    first counted per (cluster, tie group) cell; a replicate's positives and negatives per tie
-    group are then one matrix product, (R x C) @ (C x G). The counts and weights are whole
-    numbers, so the sums are exact whatever order the product takes them in."""
+    (cluster_weights: R replicates x C clusters, clusters in np.unique order).
+
+    The units are first counted per (cluster, tie group) cell, and everything a replicate needs
+    is then a product with its weights, never a pass over the units or the tie groups:
+    - AUROC's numerator, the positive-negative pairs with the positive above (a tie counting
+      half), is the quadratic form w' M w of a C x C matrix of pairs between clusters;
+    - average precision needs the true positives and the units flagged at each tie group that
+      holds a positive, sums over the clusters above it (C x groups with positives).
+    Counts and weights are whole numbers (halves for ties), so the pair and unit counts are
+    exact whatever order the products take them in."""
     label = np.asarray(label, dtype=bool)
+    w = np.atleast_2d(np.asarray(cluster_weights, float))
     _, group = np.unique(np.asarray(score, float), return_inverse=True)
     _, country = np.unique(np.asarray(cluster), return_inverse=True)
     groups = int(group.max()) + 1 if group.size else 0
     clusters = int(country.max()) + 1 if country.size else 0
     cell = country.astype(np.int64) * groups + group
     size = clusters * groups
-    pos_count = np.bincount(cell, weights=label, minlength=size).reshape(clusters, groups)
-    neg_count = np.bincount(cell, weights=~label, minlength=size).reshape(clusters, groups)
-    w = np.atleast_2d(np.asarray(cluster_weights, float))
-    return _from_groups(w @ pos_count, w @ neg_count)
+    pos = np.bincount(cell, weights=label, minlength=size).reshape(clusters, groups)
+    neg = np.bincount(cell, weights=~label, minlength=size).reshape(clusters, groups)
+    total_pos, total_neg = w @ pos.sum(axis=1), w @ neg.sum(axis=1)
+    # pairs[a, b]: positives of cluster a above negatives of cluster b, ties counted half
+    pairs = pos @ (np.cumsum(neg, axis=1) - neg / 2).T
+    # tie groups holding a positive, from the highest score down; above = that group and higher
+    held = np.flatnonzero(pos.sum(axis=0) > 0)[::-1]
+    pos_above = np.cumsum(pos[:, ::-1], axis=1)[:, groups - 1 - held]
+    all_above = np.cumsum((pos + neg)[:, ::-1], axis=1)[:, groups - 1 - held]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        auc = ((w @ pairs) * w).sum(axis=1) / (total_pos * total_neg)
+        true_pos, flagged = w @ pos_above, w @ all_above
+        precision = np.where(flagged > 0, true_pos / np.where(flagged > 0, flagged, 1), 0)
+        ap = ((w @ pos[:, held]) * precision).sum(axis=1) / total_pos
+    auc = np.where((total_pos > 0) & (total_neg > 0), auc, np.nan)
+    ap = np.where(total_pos > 0, ap, np.nan)
+    return {"auroc": auc, "average_precision": ap}
 
 
-def cluster_draws(clusters: int, reps: int, seed: int) -> np.ndarray:
-    """(reps, clusters) times each cluster is drawn when `clusters` are resampled with
-    replacement, `reps` times."""
+@functools.lru_cache(maxsize=8)
+def _draws(clusters: int, reps: int, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
     counts = np.zeros((reps, clusters))
     for r in range(reps):
         counts[r] = np.bincount(rng.integers(0, clusters, clusters), minlength=clusters)
+    counts.setflags(write=False)  # shared by every caller with the same arguments
     return counts
+
+
+def cluster_draws(clusters: int, reps: int, seed: int) -> np.ndarray:
+    """(reps, clusters) times each cluster is drawn when `clusters` are resampled with
+    replacement, `reps` times (read-only: the same draws serve every metric of a run)."""
+    return _draws(clusters, reps, seed)
 
 
 def rank_metrics_with_intervals(
