@@ -1,7 +1,8 @@
 """Generate the Frictionless Data Package (v2) descriptor from the pandera models.
 
-The models in `riskscore.schemas` are the single source of truth; `datapackage.json` is
-derived from them so the two cannot drift (a test regenerates and compares). Each resource
+The models in `riskscore.schema_models` are the single source of truth; their Table Schema
+fields are generated into `riskscore.schema_columns` (`make docs`), and `datapackage.json`
+is derived from those, so none can drift (tests regenerate and compare). Each resource
 also carries `observed_through` (a custom property) from the package's coverage table, and
 the package the `cutoff` of the event tables the model reads.
 """
@@ -9,20 +10,15 @@ the package the `cutoff` of the event tables the model reads.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import json
 from pathlib import Path
 
-import polars as pl
-
-from riskscore import __version__
+from riskscore import __version__, schema_columns
 from riskscore.schemas import MODEL_EVENT_TABLES, TABLES, Table
 
 PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 RESOURCE_PROFILE = "https://datapackage.org/profiles/2.0/dataresource.json"
 SCHEMA_PROFILE = "https://datapackage.org/profiles/2.0/tableschema.json"
-
-_TYPES = {pl.String: "string", pl.Int64: "integer", pl.Float64: "number", pl.Boolean: "boolean"}
 
 PACKAGE_DESCRIPTION = (
     "Sourced tables of country finances, IMF arrangements and reviews, government crypto "
@@ -33,39 +29,9 @@ PACKAGE_DESCRIPTION = (
 )
 
 
-def _bound(value: object) -> object:
-    """A constraint bound as JSON: dates as ISO text (Table Schema's form), numbers as they are."""
-    return value.isoformat() if isinstance(value, dt.date) else value
-
-
-def _field(name: str, column) -> dict:
-    dtype = column.dtype.type
-    spec: dict = {"name": name, "type": "date" if dtype == pl.Date else _TYPES[dtype]}
-    if column.description:
-        spec["description"] = column.description
-    constraints: dict = {}
-    if not column.nullable:
-        constraints["required"] = True
-    for check in column.checks:
-        stats = check.statistics or {}
-        if check.name == "isin":
-            constraints["enum"] = list(stats["allowed_values"])
-        elif check.name == "str_matches":
-            constraints["pattern"] = stats["pattern"].removeprefix("^").removesuffix("$")
-        elif check.name == "greater_than_or_equal_to":
-            constraints["minimum"] = _bound(stats["min_value"])
-        elif check.name == "greater_than":
-            constraints["exclusiveMinimum"] = _bound(stats["min_value"])
-        elif check.name == "less_than_or_equal_to":
-            constraints["maximum"] = _bound(stats["max_value"])
-    if constraints:
-        spec["constraints"] = constraints
-    return spec
-
-
 def _resource(table: Table) -> dict:
-    schema = table.model.to_schema()
-    fields = [_field(name, schema.columns[name]) for name in table.columns]
+    # generated from the pandera models (schema_columns.py): describing needs no pandera
+    fields = [dict(field) for field in schema_columns.FIELDS[table.name]]
     foreign_keys = [
         {
             "fields": list(fk.fields),
@@ -90,7 +56,7 @@ def _resource(table: Table) -> dict:
         "format": "csv",
         "mediatype": "text/csv",
         "encoding": "utf-8",
-        "description": (table.model.__doc__ or "").strip(),
+        "description": schema_columns.DESCRIPTIONS[table.name],
         "schema": table_schema,
     }
 

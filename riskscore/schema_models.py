@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pandera.polars as pa
+import polars as pl
 
 from riskscore import schema_columns, vocab
 from riskscore.schemas import (
@@ -460,6 +461,75 @@ def columns_of(model: type[pa.DataFrameModel]) -> tuple[schema_columns.Column, .
     return tuple(out)
 
 
+_FIELD_TYPES = {
+    pl.String: "string",
+    pl.Int64: "integer",
+    pl.Float64: "number",
+    pl.Boolean: "boolean",
+}
+
+
+def _bound(value: object) -> object:
+    """A constraint bound as JSON: dates as ISO text (Table Schema's form), numbers as they are."""
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+# the column checks riskscore.validate.columns compiles, and their Table Schema constraint
+COMPILED_CHECKS = {
+    "isin": "enum",
+    "str_matches": "pattern",
+    "greater_than_or_equal_to": "minimum",
+    "greater_than": "exclusiveMinimum",
+    "less_than_or_equal_to": "maximum",
+    "less_than": "exclusiveMaximum",
+}
+
+
+def _anchored(pattern: str) -> bool:
+    return pattern.startswith("^") and pattern.endswith("$")
+
+
+def table_schema_field(name: str, column) -> dict:
+    """One column as a Frictionless Table Schema field: type, description, constraints (in the
+    order of the model's checks; a pattern loses the ^ and $ Table Schema implies)."""
+    dtype = column.dtype.type
+    spec: dict = {"name": name, "type": "date" if dtype == pl.Date else _FIELD_TYPES[dtype]}
+    if column.description:
+        spec["description"] = column.description
+    constraints: dict = {}
+    if not column.nullable:
+        constraints["required"] = True
+    for check in column.checks:
+        stats = check.statistics or {}
+        key = COMPILED_CHECKS.get(check.name)
+        if key == "enum":
+            constraints[key] = list(stats["allowed_values"])
+        elif key == "pattern":
+            constraints[key] = stats["pattern"].removeprefix("^").removesuffix("$")
+        elif key in ("minimum", "exclusiveMinimum"):
+            constraints[key] = _bound(stats["min_value"])
+        elif key in ("maximum", "exclusiveMaximum"):
+            constraints[key] = _bound(stats["max_value"])
+    if constraints:
+        spec["constraints"] = constraints
+    return spec
+
+
+def needs_pandera(model: type[pa.DataFrameModel]) -> bool:
+    """Whether validating `model` takes a rule its generated fields cannot carry: a table-wide
+    check, a unique column, another kind of check, or a pattern not anchored at both ends."""
+    schema = model.to_schema()
+    for column in schema.columns.values():
+        if column.unique:
+            return True
+        for check in column.checks:
+            if check.name not in COMPILED_CHECKS:
+                return True
+            if check.name == "str_matches" and not _anchored(check.statistics["pattern"]):
+                return True
+    return bool(schema.checks)
+
+
 def render_columns() -> str:
     """The text of riskscore/schema_columns.py for the models as they are."""
     from riskscore.schemas import TABLES
@@ -472,7 +542,24 @@ def render_columns() -> str:
         lines.append(f"    {name!r}: (")
         lines += [f"        {column!r}," for column in columns_of(table.model)]
         lines.append("    ),")
+    lines += [
+        "}",
+        "",
+        "# Table Schema fields for datapackage.json, in the package's column order",
+        "FIELDS: dict[str, tuple[dict, ...]] = {",
+    ]
+    for name, table in TABLES.items():
+        schema = table.model.to_schema()
+        lines.append(f"    {name!r}: (")
+        lines += [f"        {table_schema_field(c, schema.columns[c])!r}," for c in table.columns]
+        lines.append("    ),")
     lines.append("}")
+    uncompiled = sorted(name for name, table in TABLES.items() if needs_pandera(table.model))
+    lines += [
+        "",
+        "# tables with a rule FIELDS cannot carry: validating them runs their pandera model",
+        f"UNCOMPILED: frozenset[str] = frozenset({uncompiled!r})",
+    ]
     return "\n".join(lines) + "\n"
 
 

@@ -1,10 +1,12 @@
 """The pandera models' column rules, compiled once into polars expressions.
 
-The models in `riskscore.schemas` stay the definition (types, nullability and checks); running
-pandera's own validation per file cost most of `riskscore validate`'s time, so the built-in
-checks the models use are translated here into vectorised expressions over the text cells. A
-check this module does not know falls back to pandera for that table (`Compiled.pandera`), so a
-new model never silently loses a rule.
+The models in `riskscore.schema_models` stay the definition (types, nullability and checks);
+running pandera's own validation per file cost most of `riskscore validate`'s time, so the
+built-in checks the models use are translated here into vectorised expressions over the text
+cells. They are read from the Table Schema fields generated from the models into
+`riskscore.schema_columns` (a test keeps the two equal), so validating imports no pandera. A
+table with a check this module does not know is compiled from its model instead, and pandera
+runs that check (`Compiled.pandera`), so a new model never silently loses a rule.
 
 A working frame holds, per column `c`, the stripped text in `c` (null when empty) and the
 parsed value in `typed(c)`. Every rule is a `Rule`: the column it names, the rule text, an
@@ -13,12 +15,15 @@ expression true on the bad rows and an expression giving the value to print.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import polars as pl
 
+from riskscore import schema_columns
 from riskscore.schemas import Table
 from riskscore.validate import failures as fl
 
@@ -285,15 +290,74 @@ def parsing(table: Table) -> Parsing:
     return Parsing(dtypes, parse, [c.name for c in columns if c.free_text])
 
 
+class _Check(NamedTuple):
+    """A column check as the compiler reads it: pandera's name and statistics."""
+
+    name: str
+    statistics: dict
+
+
+class _Column(NamedTuple):
+    dtype: type[pl.DataType]
+    nullable: bool
+    checks: list
+    unique: bool = False
+
+
+# a generated Table Schema constraint -> the pandera check it came from, and its statistic
+_CONSTRAINTS = {
+    "enum": ("isin", "allowed_values"),
+    "pattern": ("str_matches", "pattern"),
+    "minimum": ("greater_than_or_equal_to", "min_value"),
+    "exclusiveMinimum": ("greater_than", "min_value"),
+    "maximum": ("less_than_or_equal_to", "max_value"),
+    "exclusiveMaximum": ("less_than", "max_value"),
+}
+
+
+def _generated_columns(fields: tuple[dict, ...]) -> dict[str, _Column]:
+    """The columns as riskscore/schema_columns.py records them (generated from the models)."""
+    types = {name: dtype for dtype, name in TYPE_NAMES.items()}
+    columns = {}
+    for field in fields:
+        dtype = types[field["type"]]
+        constraints = field.get("constraints", {})
+        checks = []
+        for key, value in constraints.items():
+            if key == "required":
+                continue
+            name, stat = _CONSTRAINTS[key]
+            if key == "pattern":
+                value = f"^{value}$"
+            elif dtype == pl.Date and stat in ("min_value", "max_value"):
+                value = dt.date.fromisoformat(value)
+            checks.append(_Check(name, {stat: value}))
+        columns[field["name"]] = _Column(dtype, not constraints.get("required", False), checks)
+    return columns
+
+
+def _columns(table: Table) -> tuple[dict[str, _Column], bool]:
+    """A table's columns, and whether a table-wide check needs pandera. From the generated
+    fields when they carry every rule (no pandera import), else from the model itself."""
+    fields = schema_columns.FIELDS.get(table.name)
+    if fields is not None and table.name not in schema_columns.UNCOMPILED:
+        return _generated_columns(fields), False
+    schema = table.model.to_schema()
+    columns = {
+        name: _Column(c.dtype.type, c.nullable, list(c.checks), bool(c.unique))
+        for name, c in schema.columns.items()
+    }
+    return columns, bool(schema.checks)
+
+
 @functools.cache
 def compile_table(table: Table) -> Compiled:
-    """Parse expressions and cell rules for `table`, from its pandera model (built once)."""
-    schema = table.model.to_schema()
+    """Parse expressions and cell rules for `table` (built once)."""
+    columns, pandera = _columns(table)
     dtypes: dict[str, pl.DataType] = {}
     parse, rules, free_text = [], [], []
-    pandera = bool(schema.checks)
-    for name, column in schema.columns.items():
-        dtype = column.dtype.type
+    for name, column in columns.items():
+        dtype = column.dtype
         dtypes[name] = dtype
         parse.append(_parse(name, dtype))
         text, value = _text(name), pl.col(typed(name))
@@ -315,7 +379,7 @@ def compile_table(table: Table) -> Compiled:
                 pandera = True
             else:
                 rules.append(rule)
-        pandera = pandera or bool(column.unique)
+        pandera = pandera or column.unique
     plain = parsing(table)
     if (plain.dtypes, plain.free_text) != (dtypes, free_text):
         raise RuntimeError(
