@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import fcntl
 import hashlib
 import json
 import os
@@ -140,14 +141,30 @@ def _apply(out: Path, directory: Path) -> None:
             target = out / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(source, target)
-    manifest = read_manifest(out)
-    for entry in manifest["sets"].values():  # a file belongs to the set that wrote it last
-        for rel in record["files"]:
-            entry["files"].pop(rel, None)
-    manifest["sets"] = {name: entry for name, entry in manifest["sets"].items() if entry["files"]}
-    manifest["sets"][record["set"]] = {"run_id": record["run_id"], "files": record["files"]}
-    _write_json(out / MANIFEST, manifest)
+    with _manifest_lock(out):  # `riskscore all` commits from two processes at once
+        manifest = read_manifest(out)
+        for entry in manifest["sets"].values():  # a file belongs to the set that wrote it last
+            for rel in record["files"]:
+                entry["files"].pop(rel, None)
+        sets = {name: entry for name, entry in manifest["sets"].items() if entry["files"]}
+        manifest["sets"] = sets | {
+            record["set"]: {"run_id": record["run_id"], "files": record["files"]}
+        }
+        _write_json(out / MANIFEST, manifest)
     _discard(directory)
+
+
+@contextmanager
+def _manifest_lock(out: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the out/ folder itself while reading and rewriting the
+    manifest, so that sets committed side by side never drop each other's entries (a lock on
+    the folder leaves no file behind)."""
+    fd = os.open(out, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def _discard(directory: Path) -> None:

@@ -224,3 +224,28 @@ def test_the_database_of_the_real_package_is_the_same_bytes_every_time(
         pipeline.build_database(real_package, out)
     first, second = ((out / "riskscore.duckdb").read_bytes() for out in outs)
     assert len(first) > 1_000_000 and first == second
+
+
+def test_sets_committed_side_by_side_keep_every_manifest_entry(tmp_path: Path) -> None:
+    """`riskscore all` commits from two processes at once: the manifest's read-and-rewrite is
+    locked, so no set's entry is lost (threads here: each opens its own lock description)."""
+    import threading
+
+    out = tmp_path / "out"
+    out.mkdir()
+    start = threading.Barrier(2)
+
+    def commit_many(prefix: str) -> None:
+        start.wait()
+        for i in range(25):
+            with outputset.staging(out, f"{prefix}{i}"):
+                export.write_text(out / f"{prefix}{i}.txt", f"{prefix} {i}\n")
+
+    threads = [threading.Thread(target=commit_many, args=(p,)) for p in ("a", "b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    sets = outputset.read_manifest(out)["sets"]
+    assert sorted(sets) == sorted(f"{p}{i}" for p in "ab" for i in range(25))
+    assert outputset.check(out) == []

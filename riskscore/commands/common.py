@@ -81,16 +81,20 @@ class _Run:
 
     packages: dict[tuple[Path, Path], Package] = field(default_factory=dict)
     pending: Package | None = None
+    # steps still running in a second process, each a call that waits for it and shows its output
+    beside: list[Callable[[], None]] = field(default_factory=list)
 
 
 _RUN: contextvars.ContextVar[_Run | None] = contextvars.ContextVar("run", default=None)
 
 
 @contextlib.contextmanager
-def one_run(out: Path) -> Iterator[Callable[[], None]]:
+def one_run(out: Path, write_database: bool = True) -> Iterator[Callable[[], None]]:
     """Steps run inside share the package they load (read and parsed once) and defer their
     database rewrite. Yields `flush`, which writes the database if a step changed outputs
-    since the last write (a step that reads the database needs it); the end flushes too."""
+    since the last write (a step that reads the database needs it); the end flushes too.
+    Without `write_database` (a step `riskscore all` runs in its second process) the rewrite
+    is left to the run that started it."""
     run = _Run()
 
     def flush() -> None:
@@ -107,7 +111,25 @@ def one_run(out: Path) -> Iterator[Callable[[], None]]:
         yield flush
     finally:
         _RUN.reset(token)
-    flush()
+    if write_database:
+        flush()
+
+
+def run_beside(wait: Callable[[], None]) -> None:
+    """Inside `riskscore all`: a step now running in its second process; `wait()` waits for it
+    and shows what it printed (see `await_steps_beside`)."""
+    run = _RUN.get()
+    if run is None:
+        raise RuntimeError("run_beside outside one_run")
+    run.beside.append(wait)
+
+
+def await_steps_beside() -> None:
+    """Wait for the steps `riskscore all` runs in its second process (none outside it): the
+    report calls it before listing the files it links, sizes included."""
+    run = _RUN.get()
+    while run is not None and run.beside:
+        run.beside.pop(0)()
 
 
 def load_package(datasets: Path, out: Path) -> Package:

@@ -1,54 +1,148 @@
-"""`riskscore all`: the whole pipeline on the package in one process, as `make all` runs it.
+"""`riskscore all`: the whole pipeline on the package, as `make all` runs it.
 
 Each step is the command of the same name, run with its defaults; one process means the
 libraries are imported once, the package is read and parsed once, and out/riskscore.duckdb is
-written once at the end rather than after every step.
+written once, before the exports that read it, rather than after every step.
+
+With `--jobs 2` (the default) two steps run in a second process: the backtest beside score,
+history and uncertainty, which do not need it, and the Excel export beside the report's pages
+(the report's index, which lists the export, waits for it). Each step writes its own output
+set, so the files are the same bytes as with `--jobs 1`; what the second process prints is
+shown when its step ends.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import io
+import multiprocessing
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
 from riskscore.commands import common, data, evaluate, exports, reporting, scoring
 
+# the undecorated commands: `all` already holds the lock on out/ they would take
+STEPS: dict[str, Callable[[Path, Path], None]] = {
+    "validate": lambda datasets, out: data.validate(datasets, None, out),
+    "backtest": lambda datasets, out: evaluate.backtest.__wrapped__(datasets=datasets, out=out),
+    "score": lambda datasets, out: scoring.score.__wrapped__(datasets=datasets, out=out),
+    "history": lambda datasets, out: scoring.history.__wrapped__(datasets=datasets, out=out),
+    "uncertainty": lambda datasets, out: evaluate.uncertainty.__wrapped__(
+        datasets=datasets, out=out
+    ),
+    "export csv": lambda datasets, out: exports.export(format="csv", out=out),
+    "export xlsx": lambda datasets, out: exports.export(format="xlsx", out=out),
+    "report": lambda datasets, out: reporting.report.__wrapped__(datasets=datasets, out=out),
+}
+DATABASE = "database"  # not a command: the deferred rewrite the exports read from
+ORDER = [
+    "validate",
+    "backtest",
+    "score",
+    "history",
+    "uncertainty",
+    DATABASE,
+    "export csv",
+    "export xlsx",
+    "report",
+]
+# the steps the second process takes. The database waits for the backtest (it holds its
+# tables); the report writes its pages while the Excel export runs and waits for it
+# (common.await_steps_beside) only before its index lists every file with its size
+BESIDE = {"backtest", "export xlsx"}
 
-def _steps(
-    datasets: Path, out: Path, flush: Callable[[], None]
-) -> list[tuple[str, Callable[[], None]]]:
-    # the undecorated commands: `all` already holds the lock on out/ they would take
-    return [
-        ("validate", lambda: data.validate(datasets, None, out)),
-        ("score", lambda: scoring.score.__wrapped__(datasets=datasets, out=out)),
-        ("history", lambda: scoring.history.__wrapped__(datasets=datasets, out=out)),
-        ("backtest", lambda: evaluate.backtest.__wrapped__(datasets=datasets, out=out)),
-        ("uncertainty", lambda: evaluate.uncertainty.__wrapped__(datasets=datasets, out=out)),
-        ("database", flush),  # the exports read their tables from it
-        ("export csv", lambda: exports.export(format="csv", out=out)),
-        ("export xlsx", lambda: exports.export(format="xlsx", out=out)),
-        ("report", lambda: reporting.report.__wrapped__(datasets=datasets, out=out)),
-    ]
+
+def _worker(name: str, datasets: Path, out: Path) -> tuple[int, str, str]:
+    """Run one step in the second process: its exit code and what it printed (stdout, stderr).
+    The database rewrite it would ask for is left to the first process."""
+    stdout, stderr = io.StringIO(), io.StringIO()
+    code = 0
+    with (
+        contextlib.redirect_stdout(stdout),
+        contextlib.redirect_stderr(stderr),
+        common.one_run(out, write_database=False),
+    ):
+        try:
+            STEPS[name](datasets, out)
+        except typer.Exit as stop:
+            code = stop.exit_code
+    return code, stdout.getvalue(), stderr.getvalue()
+
+
+def _warm_up() -> None:
+    """Import what the backtest needs while the first process validates the package."""
+    import riskscore.backtest
+    import riskscore.pipeline  # noqa: F401
+
+
+@contextlib.contextmanager
+def _second_process(jobs: int) -> Iterator[ProcessPoolExecutor | None]:
+    if jobs < 2:
+        yield None
+        return
+    # spawn, not fork: polars and DuckDB hold thread pools a fork would copy mid-flight
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    pool.submit(_warm_up)
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _finish(label: str, future: Future, started: float) -> None:
+    """Show what a step run in the second process printed; stop the run if it failed."""
+    code, stdout, stderr = future.result()
+    if stdout:
+        typer.echo(stdout, nl=False)
+    if stderr:
+        typer.echo(stderr, nl=False, err=True)
+    if code:
+        raise typer.Exit(code)
+    typer.echo(f"{label}: {time.perf_counter() - started:.1f} s", err=True)
 
 
 @common.writes_out
 def run_all(
     datasets: common.DatasetsOption = common.DATASETS_DEFAULT,
     out: common.OutOption = common.OUT_DEFAULT,
+    jobs: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=2,
+            help="Processes: 2 runs the backtest and the Excel export beside other steps "
+            "(the same files as 1, sooner on two cores)",
+        ),
+    ] = 2,
 ) -> None:
-    """Run the whole pipeline with every default: validate, score, history, backtest,
-    uncertainty, CSV and Excel exports, report (what `make all` does, in one process).
+    """Run the whole pipeline with every default: validate, backtest, score, history,
+    uncertainty, CSV and Excel exports, report (what `make all` does).
 
     Stops at the first step that fails, with that step's error; outputs of the steps before it
     stay whole."""
     started = time.perf_counter()
-    with common.one_run(out) as flush:
-        steps = _steps(datasets, out, flush)
-        for number, (name, step) in enumerate(steps, start=1):
-            typer.echo(f"[{number}/{len(steps)}] {name}", err=True)
-            step()
+    total = len(ORDER)
+    with common.one_run(out) as flush, _second_process(jobs) as pool:
+        for number, name in enumerate(ORDER, start=1):
+            label = f"[{number}/{total}] {name}"
+            step_started = time.perf_counter()
+            if pool is not None and name in BESIDE:
+                typer.echo(f"{label} (in a second process)", err=True)
+                future = pool.submit(_worker, name, datasets, out)
+                common.run_beside(functools.partial(_finish, label, future, step_started))
+                continue
+            if name == DATABASE:  # it holds the backtest's tables
+                common.await_steps_beside()
+            typer.echo(label, err=True)
+            flush() if name == DATABASE else STEPS[name](datasets, out)
+            typer.echo(f"{label}: {time.perf_counter() - step_started:.1f} s", err=True)
+        common.await_steps_beside()
     typer.echo(f"pipeline done in {time.perf_counter() - started:.1f} s")
 
 

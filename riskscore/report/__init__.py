@@ -48,12 +48,14 @@ def build_report(
     config: ModelConfig | None = None,
     on_start: Callable[[int], None] | None = None,
     on_page: Callable[[str], None] | None = None,
+    before_index: Callable[[], None] | None = None,
 ) -> ReportFiles:
     """Build out/report/ as of a date (default: the data cutoff) for every member, or only
     `countries`.
 
     Raises pipeline.InvalidPackage if the data package fails validation, and KeyError for a
-    country that is not a scored member. `on_start(n)` and `on_page(iso3)` report progress.
+    country that is not a scored member. `on_start(n)` and `on_page(iso3)` report progress;
+    `before_index()` runs before the index lists the downloads.
     """
     package = package or pipeline.load_package(datasets)
     as_of = package.default_as_of(as_of)
@@ -75,11 +77,8 @@ def build_report(
     files = ReportFiles(
         target, target / "index.html", target / "summary.md", target / "map.svg", notes=data.notes
     )
-    model_card = (out / "model_card.md").exists()
     world = maps.score_map(data)
     export.write_text(files.map, f'<?xml version="1.0" encoding="UTF-8"?>\n{world}\n')
-    offered = downloads.downloads(out)
-    export.write_text(files.index, pages.index_page(data, change, model_card, world, offered))
     export.write_text(files.summary, summary.build(data, change, evidence))
 
     sources = tables.source_index(data.tables["sources"])
@@ -96,4 +95,10 @@ def build_report(
         files.countries.append(export.write_text(target / "country" / f"{iso3}.html", html))
         if on_page:
             on_page(iso3)
+    # last: the index lists every download with its size (riskscore all may still be writing one)
+    if before_index:
+        before_index()
+    model_card = (out / "model_card.md").exists()
+    offered = downloads.downloads(out)
+    export.write_text(files.index, pages.index_page(data, change, model_card, world, offered))
     return files

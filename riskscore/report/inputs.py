@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +39,22 @@ class ReportInputs:
     notes: list[str]  # what was reused, computed or written, for the command to print
     # the last day the data package covers, when the scores' metadata records it (else None)
     data_through: str | None = None
+
+
+_SPLITS: dict[int, dict[tuple, pl.DataFrame]] = {}
+
+
+def country_rows(frame: pl.DataFrame, iso3: str) -> pl.DataFrame:
+    """The rows of `frame` for one country, in their order. The frame is split by country once
+    (a page per member would otherwise scan every frame once per member); the split is
+    forgotten with the frame."""
+    key = id(frame)
+    parts = _SPLITS.get(key)
+    if parts is None:
+        parts = _SPLITS[key] = frame.partition_by("iso3", as_dict=True, maintain_order=True)
+        weakref.finalize(frame, _SPLITS.pop, key, None)
+    found = parts.get((iso3,))
+    return found if found is not None else frame.clear()
 
 
 def previous_quarter_end(day: dt.date) -> dt.date | None:

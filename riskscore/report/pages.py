@@ -17,7 +17,7 @@ from markupsafe import Markup
 from riskscore import settings
 from riskscore.diff import ScoreDiff
 from riskscore.report import charts, maps, tables, theme
-from riskscore.report.inputs import ReportInputs
+from riskscore.report.inputs import ReportInputs, country_rows
 from riskscore.report.timeline import Marker, review_markers, timeline_chart
 
 TOP_SERIES = 6  # lines in the index's "riskiest countries" chart
@@ -75,7 +75,7 @@ def band_rule(bands: dict[str, float]) -> str:
 
 
 def _points(history: pl.DataFrame, iso3: str) -> list[tuple[dt.date, float, str]]:
-    rows = history.filter(pl.col("iso3") == iso3).sort("as_of")
+    rows = country_rows(history, iso3).sort("as_of")
     return list(rows.select("as_of", "score", "band").iter_rows())
 
 
@@ -134,8 +134,8 @@ def _timeline_events(inputs: ReportInputs, iso3: str) -> tuple[list, list, list,
     """Arrangement spans and review, action and response marks known on the as-of date."""
     as_of = inputs.as_of
     spans = []
-    arrangements = inputs.tables["imf_arrangements"].filter(
-        pl.col("iso3") == iso3, pl.col("approved_on") <= as_of
+    arrangements = country_rows(inputs.tables["imf_arrangements"], iso3).filter(
+        pl.col("approved_on") <= as_of
     )
     for r in arrangements.iter_rows(named=True):
         ended = r["ended_on"] if r["ended_on"] and r["ended_on"] <= as_of else None
@@ -165,8 +165,8 @@ def _timeline_events(inputs: ReportInputs, iso3: str) -> tuple[list, list, list,
             f"({r['status']}): {_shorten(r['description'])}",
             hollow=r["status"] == "reversed",
         )
-        for r in inputs.tables["crypto_actions"]
-        .filter(pl.col("iso3") == iso3, pl.col("announced_on") <= as_of)
+        for r in country_rows(inputs.tables["crypto_actions"], iso3)
+        .filter(pl.col("announced_on") <= as_of)
         .iter_rows(named=True)
     ]
     responses = [
@@ -176,8 +176,8 @@ def _timeline_events(inputs: ReportInputs, iso3: str) -> tuple[list, list, list,
             f"{r['responded_on']} · {r['response_id']} · IMF {theme.humanize(r['response_type'])}"
             f" ({r['stance']}): {_shorten(r['description'])}",
         )
-        for r in inputs.tables["imf_crypto_responses"]
-        .filter(pl.col("iso3") == iso3, pl.col("responded_on") <= as_of)
+        for r in country_rows(inputs.tables["imf_crypto_responses"], iso3)
+        .filter(pl.col("responded_on") <= as_of)
         .iter_rows(named=True)
     ]
     return spans, reviews, actions, responses
@@ -205,11 +205,11 @@ def country_page(
     sources: dict[str, dict],
     neighbours: tuple[dict | None, dict | None],
 ) -> str:
-    score = inputs.scores.filter(pl.col("iso3") == iso3).row(0, named=True)
+    score = country_rows(inputs.scores, iso3).row(0, named=True)
     name = score["country"]
     interval, note = None, "Uncertainty interval: not computed"
     if inputs.uncertainty is not None:
-        found = inputs.uncertainty.filter(pl.col("iso3") == iso3)
+        found = country_rows(inputs.uncertainty, iso3)
         if not found.is_empty():
             u = found.row(0, named=True)
             interval = charts.Interval(inputs.as_of, u["score_p5"], u["score_p50"], u["score_p95"])
@@ -236,16 +236,16 @@ def country_page(
     timelines = _timelines(inputs, iso3, name)
     moved, facts = [], []
     if change is not None:
-        moved = change.factors.filter(pl.col("iso3") == iso3, pl.col("points_change").abs() > 1e-9)
+        moved = country_rows(change.factors, iso3).filter(pl.col("points_change").abs() > 1e-9)
         moved = moved.sort(pl.col("points_change").abs(), descending=True).to_dicts()
         if evidence is not None:
             facts = [
                 {**r, "links": tables.links(r["source_ids"], sources)}
-                for r in evidence.filter(pl.col("iso3") == iso3).iter_rows(named=True)
+                for r in country_rows(evidence, iso3).iter_rows(named=True)
             ]
     country_change = None
     if change is not None:
-        found = change.countries.filter(pl.col("iso3") == iso3)
+        found = country_rows(change.countries, iso3)
         country_change = found.row(0, named=True) if not found.is_empty() else None
     return (
         environment()

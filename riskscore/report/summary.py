@@ -13,7 +13,7 @@ import polars as pl
 
 from riskscore.diff import ScoreDiff
 from riskscore.report import tables, theme
-from riskscore.report.inputs import ReportInputs
+from riskscore.report.inputs import ReportInputs, country_rows
 
 TOP_BAND_FLOOR = "elevated"  # list every member at or above this band
 MOVERS = 5
@@ -45,7 +45,7 @@ def _change(value: float | None) -> str:
 
 
 def _main_driver(inputs: ReportInputs, iso3: str) -> str:
-    rows = inputs.contributions.filter(pl.col("iso3") == iso3).sort("points", descending=True)
+    rows = country_rows(inputs.contributions, iso3).sort("points", descending=True)
     return "–" if rows.is_empty() else f"{rows['label'][0]} ({rows['points'][0]:+.1f})"
 
 

@@ -15,15 +15,24 @@ from markupsafe import Markup, escape
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', Arial, sans-serif"
 
 
+_NAMES: dict[str, str] = {}  # keyword -> attribute name, worked out once per keyword
+
+
 def _attrs(attrs: dict[str, object]) -> str:
     parts = []
     for key, value in attrs.items():
         if value is None or value is False:
             continue
-        name = key.rstrip("_").replace("_", "-")  # class_ -> class, font_size -> font-size
-        if isinstance(value, float):
-            value = f"{value:.2f}".rstrip("0").rstrip(".")
-        parts.append(f' {name}="{escape(str(value))}"')
+        name = _NAMES.get(key)
+        if name is None:  # class_ -> class, font_size -> font-size
+            name = _NAMES[key] = key.rstrip("_").replace("_", "-")
+        if isinstance(value, float):  # digits need no escaping
+            text = f"{value:.2f}".rstrip("0").rstrip(".")
+        elif isinstance(value, int):
+            text = str(value)
+        else:
+            text = escape(str(value))
+        parts.append(f' {name}="{text}"')
     return "".join(parts)
 
 

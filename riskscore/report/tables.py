@@ -10,7 +10,7 @@ import datetime as dt
 import polars as pl
 
 from riskscore.diff import ScoreDiff
-from riskscore.report.inputs import ReportInputs
+from riskscore.report.inputs import ReportInputs, country_rows
 
 SINCE = dt.date(2015, 1, 1)
 
@@ -88,10 +88,10 @@ def factor_rows(inputs: ReportInputs, iso3: str, change: ScoreDiff | None, sourc
     order = {"exposure": 0, "engagement": 1, "vulnerability": 2}
     deltas = {}
     if change is not None:
-        for r in change.factors.filter(pl.col("iso3") == iso3).iter_rows(named=True):
+        for r in country_rows(change.factors, iso3).iter_rows(named=True):
             deltas[r["factor"]] = r["points_change"]
     rows = []
-    for r in inputs.contributions.filter(pl.col("iso3") == iso3).iter_rows(named=True):
+    for r in country_rows(inputs.contributions, iso3).iter_rows(named=True):
         rows.append(
             {**r, "change": deltas.get(r["factor"]), "links": links(r["source_ids"], sources)}
         )
@@ -100,10 +100,10 @@ def factor_rows(inputs: ReportInputs, iso3: str, change: ScoreDiff | None, sourc
 
 def action_rows(inputs: ReportInputs, iso3: str, sources) -> list[dict]:
     """Crypto actions known on the as-of date, newest first, with their points and sources."""
-    points = inputs.action_points.filter(pl.col("iso3") == iso3).select("action_id", "points")
+    points = country_rows(inputs.action_points, iso3).select("action_id", "points")
     actions = (
-        inputs.tables["crypto_actions"]
-        .filter(pl.col("iso3") == iso3, pl.col("announced_on") <= inputs.as_of)
+        country_rows(inputs.tables["crypto_actions"], iso3)
+        .filter(pl.col("announced_on") <= inputs.as_of)
         .join(points, on="action_id", how="left")
         .sort("announced_on", "action_id", descending=True)
     )
@@ -113,11 +113,11 @@ def action_rows(inputs: ReportInputs, iso3: str, sources) -> list[dict]:
 def arrangement_rows(inputs: ReportInputs, iso3: str, sources) -> list[dict]:
     """Arrangements running at some point since 2015 (else the latest one), newest first."""
     evidence = set()
-    engaged = inputs.contributions.filter(pl.col("iso3") == iso3, pl.col("pillar") == "engagement")
+    engaged = country_rows(inputs.contributions, iso3).filter(pl.col("pillar") == "engagement")
     for ids in engaged["evidence_ids"].to_list():
         evidence.update(ids or [])
-    frame = inputs.tables["imf_arrangements"].filter(
-        pl.col("iso3") == iso3, pl.col("approved_on") <= inputs.as_of
+    frame = country_rows(inputs.tables["imf_arrangements"], iso3).filter(
+        pl.col("approved_on") <= inputs.as_of
     )
     rows = []
     for r in frame.sort("approved_on", descending=True).iter_rows(named=True):
@@ -160,8 +160,8 @@ def review_rows(inputs: ReportInputs, arrangement_ids: list[str], sources) -> li
 
 def response_rows(inputs: ReportInputs, iso3: str, sources) -> list[dict]:
     """IMF responses on the country's crypto policy dated by the as-of date, newest first."""
-    frame = inputs.tables["imf_crypto_responses"].filter(
-        pl.col("iso3") == iso3, pl.col("responded_on") <= inputs.as_of
+    frame = country_rows(inputs.tables["imf_crypto_responses"], iso3).filter(
+        pl.col("responded_on") <= inputs.as_of
     )
     return [
         {**r, "links": links(r["source_id"], sources)}
@@ -170,7 +170,7 @@ def response_rows(inputs: ReportInputs, iso3: str, sources) -> list[dict]:
 
 
 def reviews_for_timeline(inputs: ReportInputs, iso3: str) -> pl.DataFrame:
-    ids = inputs.tables["imf_arrangements"].filter(
-        pl.col("iso3") == iso3, pl.col("approved_on") <= inputs.as_of
+    ids = country_rows(inputs.tables["imf_arrangements"], iso3).filter(
+        pl.col("approved_on") <= inputs.as_of
     )["arrangement_id"]
     return inputs.tables["imf_reviews"].filter(pl.col("arrangement_id").is_in(ids.to_list()))
