@@ -6,8 +6,9 @@ as pass/fail assertions.
 Every figure is paired, in the same run, with its reference: `riskscore --help` with a bare
 typer app's, validation with polars reading the same CSVs, one factor group in SQL with the
 same group in pandas. Whole-process figures (wall time, peak memory) come from running each job
-in its own process. Targets (issue #12) are printed beside the figures; compare ratios across
-machines, not seconds.
+in its own process; the daily panel, the backtest and `make all` run three times and their
+median is judged (every run is recorded). Targets (issue #12) are printed beside the figures;
+compare ratios across machines, not seconds.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ sys.path.insert(0, str(HERE))
 OUT = Path(os.environ.get("OUT", "out"))
 BIN = Path(sys.executable).parent
 REPEATS = 5
+WHOLE_REPEATS = 3  # the long whole-process figures the targets judge: median of three runs
 CLONE_FACTORS = (1, 5, 25)
 DRAW_COUNTS = (1000, 5000, 10000)
 TARGETS = {
@@ -66,6 +68,14 @@ def median_run(args: list[str], repeats: int = REPEATS) -> dict:
             "peak_mb": max(r["peak_mb"] for r in runs)}  # fmt: skip
 
 
+def median_of(runs: list[dict]) -> dict:
+    """The run of median wall time (its other figures with it), the largest peak, and every
+    run's seconds: on a shared machine one run can be a third slower than the next."""
+    middle = sorted(runs, key=lambda r: r["wall_seconds"])[len(runs) // 2]
+    return middle | {"peak_mb": max(r["peak_mb"] for r in runs),
+                     "runs_seconds": [round(r["wall_seconds"], 2) for r in runs]}  # fmt: skip
+
+
 def main() -> dict:
     from validate_bench import measure
 
@@ -94,8 +104,9 @@ def main() -> dict:
     report["factor_group"] = compare(package.tables, months, load_config())
 
     say("panels over dates: quarter, month, day (2015 to the cutoff)")
-    report["panels"] = {freq: run([python, worker, "panel", freq])
-                        for freq in ("quarter", "month", "day")}  # fmt: skip
+    report["panels"] = {freq: run([python, worker, "panel", freq]) for freq in ("quarter", "month")}
+    report["panels"]["day"] = median_of([run([python, worker, "panel", "day"])
+                                         for _ in range(WHOLE_REPEATS)])  # fmt: skip
 
     say("panels over countries: the package cloned 1x, 5x, 25x (quarterly)")
     report["clones"] = {str(k): run([python, worker, "clones", str(k)]) for k in CLONE_FACTORS}
@@ -105,10 +116,14 @@ def main() -> dict:
 
     with tempfile.TemporaryDirectory() as tmp:
         say("backtest (whole command)")
-        report["backtest"] = run([cli, "backtest", "--out", tmp, "--datasets", "datasets"])
-        say("make all after install (whole pipeline)")
-        shutil.rmtree(tmp)
-        report["make_all"] = run(["make", "--no-print-directory", "all", f"OUT={tmp}"])
+        backtest = [cli, "backtest", "--out", tmp, "--datasets", "datasets"]
+        report["backtest"] = median_of([run(backtest) for _ in range(WHOLE_REPEATS)])
+        say("make all after install (whole pipeline, from an empty output folder)")
+        runs = []
+        for _ in range(WHOLE_REPEATS):
+            shutil.rmtree(tmp, ignore_errors=True)
+            runs.append(run(["make", "--no-print-directory", "all", f"OUT={tmp}"]))
+        report["make_all"] = median_of(runs)
     report["against_targets"] = _against_targets(report)
     return report
 
@@ -174,6 +189,10 @@ def print_table(report: dict) -> None:
         for key, p in group.items():
             lines.append(f"{name} {key:>8}: {p['member_dates']:>9} member-dates "
                          f"{p['wall_seconds']:7.2f} s {p['peak_mb']:7.0f} MB")  # fmt: skip
+    for name, key in (("daily panel", report["panels"]["day"]), ("backtest", report["backtest"]),
+                      ("make all", report["make_all"])):  # fmt: skip
+        lines.append(f"{name}: runs of {', '.join(f'{s:.2f}' for s in key['runs_seconds'])} s "
+                     "(the median is judged)")  # fmt: skip
     for key, p in report["draws"].items():
         lines.append(f"draws {key:>6}: {p['seconds']:6.2f} s in the simulation, "
                      f"{p['wall_seconds']:6.2f} s whole")  # fmt: skip
