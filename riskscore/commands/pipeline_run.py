@@ -124,8 +124,7 @@ def run_all(
     """Run the whole pipeline with every default: validate, backtest, score, history,
     uncertainty, CSV and Excel exports, report (what `make all` does).
 
-    Stops at the first step that fails, with that step's error; outputs of the steps before it
-    stay whole."""
+    Stops at the first step that fails, with its error; earlier steps' outputs stay whole."""
     started = time.perf_counter()
     total = len(ORDER)
     with common.one_run(out) as flush, _second_process(jobs) as pool:
