@@ -8,16 +8,10 @@ country_dates as (select * from country_dates),
 
 macro as (select * from stg_macro),
 
-factors as (select * from cfg_factors),
-
 params as (select * from cfg_scalars),
 
-indicators as (
-    select 'gdp_usd_bn' as indicator
-    union
-    select factor from factors
-    where pillar = 'vulnerability' and factor in (select indicator from macro)
-),
+-- the indicators staging kept: GDP and the vulnerability factors the package holds
+indicators as (select distinct indicator from macro),
 
 wanted as (
     select cd.iso3, cd.as_of, i.indicator
