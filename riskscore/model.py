@@ -29,6 +29,9 @@ CONTRIBUTION_COLUMNS = [
     "points", "observed", "evidence_ids", "source_ids",
 ]  # fmt: skip
 BATCH_ROWS = 60_000  # member-dates scored at once: bounds memory on long daily panels
+# with lineage a member-date carries its evidence and source lists (about 13 contribution rows
+# of lists): smaller batches keep a 25x-members quarterly panel near 1.3 GB instead of 1.9
+BATCH_ROWS_LINEAGE = 20_000
 WORKERS = 2  # batches scored side by side (one DuckDB thread each)
 MEMORY_LIMIT = (
     "1GB"  # DuckDB keeps freed buffers up to its limit; a bounded one keeps the peak bounded
@@ -144,15 +147,16 @@ class Engine:
         workers: int = WORKERS,
         progress: Callable[[int, int], None] | None = None,
     ) -> Iterator[ModelRun]:
-        """The dates in batches of at most BATCH_ROWS member-dates, scored `workers` at a time
-        and yielded in date order; memory holds a few batches, never the whole panel.
+        """The dates in batches of at most BATCH_ROWS member-dates (BATCH_ROWS_LINEAGE with
+        lineage), scored `workers` at a time and yielded in date order; memory holds a few
+        batches, never the whole panel.
         `progress(dates_done, dates_total)` is called as batches finish."""
         dates = sorted(set(as_of_dates))
         members = max(
             1,
             self.con.execute("select count(*) from stg_countries").fetchone()[0],  # members
         )
-        size = max(1, BATCH_ROWS // members)
+        size = max(1, (BATCH_ROWS_LINEAGE if lineage else BATCH_ROWS) // members)
         chunks = [dates[i : i + size] for i in range(0, len(dates), size)]
         done = 0
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
