@@ -16,16 +16,17 @@ from __future__ import annotations
 import contextlib
 import functools
 import io
-import multiprocessing
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from riskscore.commands import common, data, evaluate, exports, reporting, scoring
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 # the undecorated commands: `all` already holds the lock on out/ they would take
 STEPS: dict[str, Callable[[Path, Path], None]] = {
@@ -86,6 +87,9 @@ def _second_process(jobs: int) -> Iterator[ProcessPoolExecutor | None]:
     if jobs < 2:
         yield None
         return
+    import multiprocessing  # here: `riskscore --help` should not pay for them
+    from concurrent.futures import ProcessPoolExecutor
+
     # spawn, not fork: polars and DuckDB hold thread pools a fork would copy mid-flight
     pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
     pool.submit(_warm_up)
