@@ -84,6 +84,17 @@ def current_path(path: Path) -> Path:
 
 
 @contextmanager
+def outside() -> Iterator[None]:
+    """Write as if no set were being staged: files go straight to their place (or into a set
+    the block stages itself), not into the set around it."""
+    token = _active.set(None)
+    try:
+        yield
+    finally:
+        _active.reset(token)
+
+
+@contextmanager
 def staging(out: Path, name: str) -> Iterator[Stage]:
     """Stage every file written into `out` inside the block; commit them as one set when the
     block ends normally, discard them if it raises. Call it holding the lock on out/."""

@@ -81,8 +81,8 @@ class _Run:
 
     packages: dict[tuple[Path, Path], Package] = field(default_factory=dict)
     pending: Package | None = None
-    # steps still running in a second process, each a call that waits for it and shows its output
-    beside: list[Callable[[], None]] = field(default_factory=list)
+    # steps to finish before the report's index (see `defer`)
+    deferred: list[Callable[[], None]] = field(default_factory=list)
 
 
 _RUN: contextvars.ContextVar[_Run | None] = contextvars.ContextVar("run", default=None)
@@ -115,21 +115,24 @@ def one_run(out: Path, write_database: bool = True) -> Iterator[Callable[[], Non
         flush()
 
 
-def run_beside(wait: Callable[[], None]) -> None:
-    """Inside `riskscore all`: a step now running in its second process; `wait()` waits for it
-    and shows what it printed (see `await_steps_beside`)."""
+def defer(step: Callable[[], None]) -> None:
+    """Inside `riskscore all`: a step to finish before the report's index is written (a step
+    running in the second process, or one whose files the index lists); see `run_deferred`."""
     run = _RUN.get()
     if run is None:
-        raise RuntimeError("run_beside outside one_run")
-    run.beside.append(wait)
+        raise RuntimeError("defer outside one_run")
+    run.deferred.append(step)
 
 
-def await_steps_beside() -> None:
-    """Wait for the steps `riskscore all` runs in its second process (none outside it): the
-    report calls it before listing the files it links, sizes included."""
+def run_deferred() -> None:
+    """Finish, in order, the steps `riskscore all` deferred (none outside it): the report calls
+    it before its index lists the files it links, sizes included."""
+    from riskscore import outputset
+
     run = _RUN.get()
-    while run is not None and run.beside:
-        run.beside.pop(0)()
+    while run is not None and run.deferred:
+        with outputset.outside():  # each step writes its own files, not into the report's set
+            run.deferred.pop(0)()
 
 
 def load_package(datasets: Path, out: Path) -> Package:

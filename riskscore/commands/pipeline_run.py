@@ -4,11 +4,11 @@ Each step is the command of the same name, run with its defaults; one process me
 libraries are imported once, the package is read and parsed once, and out/riskscore.duckdb is
 written once, before the exports that read it, rather than after every step.
 
-With `--jobs 2` (the default) two steps run in a second process: the backtest beside score,
-history and uncertainty, which do not need it, and the Excel export beside the report's pages
-(the report's index, which lists the export, waits for it). Each step writes its own output
-set, so the files are the same bytes as with `--jobs 1`; what the second process prints is
-shown when its step ends.
+With `--jobs 2` (the default) the backtest runs in a second process beside score, history,
+uncertainty and the report's country pages, none of which need it; the database and the
+exports, which do, run when the report reaches its index (which lists them with their sizes).
+Each step writes its own output set, so the files are the same bytes as with `--jobs 1`; what
+the second process prints is shown when its step ends.
 """
 
 from __future__ import annotations
@@ -53,10 +53,12 @@ ORDER = [
     "export xlsx",
     "report",
 ]
-# the steps the second process takes. The database waits for the backtest (it holds its
-# tables); the report writes its pages while the Excel export runs and waits for it
-# (common.await_steps_beside) only before its index lists every file with its size
-BESIDE = {"backtest", "export xlsx"}
+# With a second process: the backtest runs there; the report writes its country pages as soon
+# as the scores, history and uncertainty exist, and the steps its index lists with their sizes
+# (the database holds the backtest's tables, the exports read the database) run, in this order,
+# just before it writes the index (common.run_deferred).
+BESIDE = {"backtest"}
+BEFORE_INDEX = [DATABASE, "export csv", "export xlsx"]
 
 
 def _worker(name: str, datasets: Path, out: Path) -> tuple[int, str, str]:
@@ -120,7 +122,7 @@ def run_all(
         typer.Option(
             min=1,
             max=2,
-            help="Processes: 2 runs the backtest and the Excel export beside other steps "
+            help="Processes: 2 runs the backtest beside the other steps "
             "(the same files as 1, sooner on two cores)",
         ),
     ] = 2,
@@ -132,20 +134,26 @@ def run_all(
     started = time.perf_counter()
     total = len(ORDER)
     with common.one_run(out) as flush, _second_process(jobs) as pool:
-        for number, name in enumerate(ORDER, start=1):
-            label = f"[{number}/{total}] {name}"
-            step_started = time.perf_counter()
-            if pool is not None and name in BESIDE:
-                typer.echo(f"{label} (in a second process)", err=True)
-                future = pool.submit(_worker, name, datasets, out)
-                common.run_beside(functools.partial(_finish, label, future, step_started))
-                continue
-            if name == DATABASE:  # it holds the backtest's tables
-                common.await_steps_beside()
+
+        def step(label: str, name: str) -> None:
             typer.echo(label, err=True)
+            step_started = time.perf_counter()
             flush() if name == DATABASE else STEPS[name](datasets, out)
             typer.echo(f"{label}: {time.perf_counter() - step_started:.1f} s", err=True)
-        common.await_steps_beside()
+
+        for number, name in enumerate(ORDER, start=1):
+            label = f"[{number}/{total}] {name}"
+            if pool is None:
+                step(label, name)
+            elif name in BESIDE:
+                typer.echo(f"{label} (in a second process)", err=True)
+                future = pool.submit(_worker, name, datasets, out)
+                common.defer(functools.partial(_finish, label, future, time.perf_counter()))
+            elif name in BEFORE_INDEX:
+                common.defer(functools.partial(step, label, name))
+            else:
+                step(label, name)
+        common.run_deferred()
     typer.echo(f"pipeline done in {time.perf_counter() - started:.1f} s")
 
 

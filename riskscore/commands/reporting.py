@@ -51,7 +51,7 @@ def report(
                 countries=country,
                 on_start=lambda n: bar.restart("country pages", total=n),
                 on_page=lambda iso3: bar.advance(),
-                before_index=common.await_steps_beside,
+                before_index=common.run_deferred,
             )
         except NotFound as err:
             common.fail(str(err))
