@@ -126,7 +126,8 @@ def text_body(raw: bytes) -> bytes:
     if b"\0" in (body if end < 0 else body[:end]):
         raise InputError(fl.NOT_TEXT, "NUL byte on line 1", line=1)
     try:
-        body.decode("utf-8")
+        if not body.isascii():  # ASCII is UTF-8; the check is far cheaper than a decode
+            body.decode("utf-8")
     except UnicodeDecodeError as err:
         start = body.rfind(b"\n", 0, err.start) + 1
         before = body[max(start, err.start - 24) : err.start].decode("utf-8", errors="ignore")
