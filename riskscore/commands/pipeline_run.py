@@ -61,9 +61,10 @@ BESIDE = {"backtest"}
 BEFORE_INDEX = [DATABASE, "export csv", "export xlsx"]
 
 
-def _worker(name: str, datasets: Path, out: Path) -> tuple[int, str, str]:
-    """Run one step in the second process: its exit code and what it printed (stdout, stderr).
-    The database rewrite it would ask for is left to the first process."""
+def _worker(name: str, datasets: Path, out: Path) -> tuple[int, str, str, float]:
+    """Run one step in the second process: its exit code, what it printed (stdout, stderr) and
+    its seconds. The database rewrite it would ask for is left to the first process."""
+    started = time.perf_counter()
     stdout, stderr = io.StringIO(), io.StringIO()
     code = 0
     with (
@@ -75,7 +76,7 @@ def _worker(name: str, datasets: Path, out: Path) -> tuple[int, str, str]:
             STEPS[name](datasets, out)
         except typer.Exit as stop:
             code = stop.exit_code
-    return code, stdout.getvalue(), stderr.getvalue()
+    return code, stdout.getvalue(), stderr.getvalue(), time.perf_counter() - started
 
 
 def _warm_up() -> None:
@@ -101,16 +102,16 @@ def _second_process(jobs: int) -> Iterator[ProcessPoolExecutor | None]:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _finish(label: str, future: Future, started: float) -> None:
+def _finish(label: str, future: Future) -> None:
     """Show what a step run in the second process printed; stop the run if it failed."""
-    code, stdout, stderr = future.result()
+    code, stdout, stderr, seconds = future.result()
     if stdout:
         typer.echo(stdout, nl=False)
     if stderr:
         typer.echo(stderr, nl=False, err=True)
     if code:
         raise typer.Exit(code)
-    typer.echo(f"{label}: {time.perf_counter() - started:.1f} s", err=True)
+    typer.echo(f"{label}: {seconds:.1f} s", err=True)
 
 
 @common.writes_out
@@ -148,7 +149,7 @@ def run_all(
             elif name in BESIDE:
                 typer.echo(f"{label} (in a second process)", err=True)
                 future = pool.submit(_worker, name, datasets, out)
-                common.defer(functools.partial(_finish, label, future, time.perf_counter()))
+                common.defer(functools.partial(_finish, label, future))
             elif name in BEFORE_INDEX:
                 common.defer(functools.partial(step, label, name))
             else:
