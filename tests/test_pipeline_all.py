@@ -46,15 +46,18 @@ def test_all_writes_what_the_commands_write_one_by_one(tmp_path: Path, monkeypat
     assert "[9/9] report" in result.output and "pipeline done" in result.output
     assert "[2/9] backtest (in a second process)" in result.output
     assert "Event-time backtest" in result.output  # what the second process printed is shown
-    assert len(writes) == 1  # once, before the exports read it, instead of after every step
+    # the second process writes the database once, before the exports read it
+    database_file = str(together / database.DATABASE)
+    assert result.output.count(f"wrote {database_file}\n") == 1 and writes == []
     expected, got = _files(one_by_one), _files(together)
     assert sorted(got) == sorted(expected) and len(got) > 20
     assert [name for name in expected if expected[name] != got[name]] == []
-    # one process, every step in turn: the same bytes again
+    # one process, every step in turn: the same bytes again, the database written once
     alone = tmp_path / "alone"
     args = ["all", "--jobs", "1", "--datasets", str(MINI), "--out", str(alone)]
     result = runner.invoke(app, args)
     assert result.exit_code == 0 and "second process" not in result.output, result.output
+    assert len(writes) == 1
     assert _files(alone) == expected
 
 

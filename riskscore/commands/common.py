@@ -115,6 +115,14 @@ def one_run(out: Path, write_database: bool = True) -> Iterator[Callable[[], Non
         flush()
 
 
+def database_written_elsewhere() -> None:
+    """Inside `riskscore all`: the second process writes the database, so this run's end does
+    not write it again (no later step changes the outputs it holds)."""
+    run = _RUN.get()
+    if run is not None:
+        run.pending = None
+
+
 def defer(step: Callable[[], None]) -> None:
     """Inside `riskscore all`: a step to finish before the report's index is written (a step
     running in the second process, or one whose files the index lists); see `run_deferred`."""

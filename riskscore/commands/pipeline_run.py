@@ -4,11 +4,11 @@ Each step is the command of the same name, run with its defaults; one process me
 libraries are imported once, the package is read and parsed once, and out/riskscore.duckdb is
 written once, before the exports that read it, rather than after every step.
 
-With `--jobs 2` (the default) the backtest runs in a second process beside score, history,
-uncertainty and the report's country pages, none of which need it; the database and the
-exports, which do, run when the report reaches its index (which lists them with their sizes).
-Each step writes its own output set, so the files are the same bytes as with `--jobs 1`; what
-the second process prints is shown when its step ends.
+With `--jobs 2` (the default) a second process runs the backtest beside score, history and
+uncertainty, then the database and the exports beside the report's country pages; the report's
+index, which lists every file with its size, waits for them. Each step writes its own output
+set, so the files are the same bytes as with `--jobs 1`; what the second process prints is
+shown when the first collects its step.
 """
 
 from __future__ import annotations
@@ -41,7 +41,10 @@ STEPS: dict[str, Callable[[Path, Path], None]] = {
     "export xlsx": lambda datasets, out: exports.export(format="xlsx", out=out),
     "report": lambda datasets, out: reporting.report.__wrapped__(datasets=datasets, out=out),
 }
-DATABASE = "database"  # not a command: the deferred rewrite the exports read from
+DATABASE = "database"  # not a command: the rewrite of out/riskscore.duckdb the exports read
+STEPS[DATABASE] = lambda datasets, out: common.refresh_database(
+    out, common.load_package(datasets, out)
+)
 ORDER = [
     "validate",
     "backtest",
@@ -53,24 +56,24 @@ ORDER = [
     "export xlsx",
     "report",
 ]
-# With a second process: the backtest runs there; the report writes its country pages as soon
-# as the scores, history and uncertainty exist, and the steps its index lists with their sizes
-# (the database holds the backtest's tables, the exports read the database) run, in this order,
-# just before it writes the index (common.run_deferred).
-BESIDE = {"backtest"}
-BEFORE_INDEX = [DATABASE, "export csv", "export xlsx"]
+# With a second process, these steps run there, in this order: the backtest from the start,
+# then (once score, history and uncertainty are written) the database, which holds all their
+# tables, and the exports, which read it. Meanwhile the first process writes the report's
+# country pages; its index, which lists every file with its size, waits for them
+# (common.run_deferred).
+BESIDE = {"backtest", DATABASE, "export csv", "export xlsx"}
 
 
 def _worker(name: str, datasets: Path, out: Path) -> tuple[int, str, str, float]:
     """Run one step in the second process: its exit code, what it printed (stdout, stderr) and
-    its seconds. The database rewrite it would ask for is left to the first process."""
+    its seconds. Only the database step writes the database."""
     started = time.perf_counter()
     stdout, stderr = io.StringIO(), io.StringIO()
     code = 0
     with (
         contextlib.redirect_stdout(stdout),
         contextlib.redirect_stderr(stderr),
-        common.one_run(out, write_database=False),
+        common.one_run(out, write_database=name == DATABASE),
     ):
         try:
             STEPS[name](datasets, out)
@@ -123,7 +126,7 @@ def run_all(
         typer.Option(
             min=1,
             max=2,
-            help="Processes: 2 runs the backtest beside the other steps "
+            help="Processes: 2 runs the backtest, database and exports beside the other steps "
             "(the same files as 1, sooner on two cores)",
         ),
     ] = 2,
@@ -150,8 +153,8 @@ def run_all(
                 typer.echo(f"{label} (in a second process)", err=True)
                 future = pool.submit(_worker, name, datasets, out)
                 common.defer(functools.partial(_finish, label, future))
-            elif name in BEFORE_INDEX:
-                common.defer(functools.partial(step, label, name))
+                if name == DATABASE:
+                    common.database_written_elsewhere()
             else:
                 step(label, name)
         common.run_deferred()
