@@ -25,6 +25,7 @@ from riskscore.schemas import (
     MAX_USD_M,
     SOURCE_IDS,
 )
+from riskscore.validate.columns import CHECK_CONSTRAINTS
 
 
 def _iso3(description: str = "ISO 3166-1 alpha-3 country code") -> pa.Field:
@@ -474,17 +475,6 @@ def _bound(value: object) -> object:
     return value.isoformat() if isinstance(value, dt.date) else value
 
 
-# the column checks riskscore.validate.columns compiles, and their Table Schema constraint
-COMPILED_CHECKS = {
-    "isin": "enum",
-    "str_matches": "pattern",
-    "greater_than_or_equal_to": "minimum",
-    "greater_than": "exclusiveMinimum",
-    "less_than_or_equal_to": "maximum",
-    "less_than": "exclusiveMaximum",
-}
-
-
 def _anchored(pattern: str) -> bool:
     return pattern.startswith("^") and pattern.endswith("$")
 
@@ -500,16 +490,15 @@ def table_schema_field(name: str, column) -> dict:
     if not column.nullable:
         constraints["required"] = True
     for check in column.checks:
-        stats = check.statistics or {}
-        key = COMPILED_CHECKS.get(check.name)
+        if check.name not in CHECK_CONSTRAINTS:
+            continue
+        key, stat = CHECK_CONSTRAINTS[check.name]
+        value = (check.statistics or {})[stat]
         if key == "enum":
-            constraints[key] = list(stats["allowed_values"])
+            value = list(value)
         elif key == "pattern":
-            constraints[key] = stats["pattern"].removeprefix("^").removesuffix("$")
-        elif key in ("minimum", "exclusiveMinimum"):
-            constraints[key] = _bound(stats["min_value"])
-        elif key in ("maximum", "exclusiveMaximum"):
-            constraints[key] = _bound(stats["max_value"])
+            value = value.removeprefix("^").removesuffix("$")
+        constraints[key] = _bound(value)
     if constraints:
         spec["constraints"] = constraints
     return spec
@@ -523,7 +512,7 @@ def needs_pandera(model: type[pa.DataFrameModel]) -> bool:
         if column.unique:
             return True
         for check in column.checks:
-            if check.name not in COMPILED_CHECKS:
+            if check.name not in CHECK_CONSTRAINTS:
                 return True
             if check.name == "str_matches" and not _anchored(check.statistics["pattern"]):
                 return True

@@ -304,15 +304,17 @@ class _Column(NamedTuple):
     unique: bool = False
 
 
-# a generated Table Schema constraint -> the pandera check it came from, and its statistic
-_CONSTRAINTS = {
-    "enum": ("isin", "allowed_values"),
-    "pattern": ("str_matches", "pattern"),
-    "minimum": ("greater_than_or_equal_to", "min_value"),
-    "exclusiveMinimum": ("greater_than", "min_value"),
-    "maximum": ("less_than_or_equal_to", "max_value"),
-    "exclusiveMaximum": ("less_than", "max_value"),
+# the pandera checks compiled here from the generated fields -> the Table Schema constraint
+# that carries each (riskscore/schema_columns.py) and the statistic holding its value
+CHECK_CONSTRAINTS = {
+    "isin": ("enum", "allowed_values"),
+    "str_matches": ("pattern", "pattern"),
+    "greater_than_or_equal_to": ("minimum", "min_value"),
+    "greater_than": ("exclusiveMinimum", "min_value"),
+    "less_than_or_equal_to": ("maximum", "max_value"),
+    "less_than": ("exclusiveMaximum", "max_value"),
 }
+_CHECK_OF = {constraint: (check, stat) for check, (constraint, stat) in CHECK_CONSTRAINTS.items()}
 
 
 def _generated_columns(fields: tuple[dict, ...]) -> dict[str, _Column]:
@@ -326,7 +328,7 @@ def _generated_columns(fields: tuple[dict, ...]) -> dict[str, _Column]:
         for key, value in constraints.items():
             if key == "required":
                 continue
-            name, stat = _CONSTRAINTS[key]
+            name, stat = _CHECK_OF[key]
             if key == "pattern":
                 value = f"^{value}$"
             elif dtype == pl.Date and stat in ("min_value", "max_value"):
