@@ -109,9 +109,8 @@ def clustered_rank_metrics(
     label = np.asarray(label, dtype=bool)
     w = np.atleast_2d(np.asarray(cluster_weights, float))
     _, group = np.unique(np.asarray(score, float), return_inverse=True)
-    _, country = np.unique(np.asarray(cluster), return_inverse=True)
+    country, clusters = cluster_codes(cluster)
     groups = int(group.max()) + 1 if group.size else 0
-    clusters = int(country.max()) + 1 if country.size else 0
     cell = country.astype(np.int64) * groups + group
     size = clusters * groups
     pos = np.bincount(cell, weights=label, minlength=size).reshape(clusters, groups)
@@ -131,6 +130,17 @@ def clustered_rank_metrics(
     auc = np.where((total_pos > 0) & (total_neg > 0), auc, np.nan)
     ap = np.where(total_pos > 0, ap, np.nan)
     return {"auroc": auc, "average_precision": ap}
+
+
+def cluster_codes(cluster: np.ndarray) -> tuple[np.ndarray, int]:
+    """Each unit's cluster as 0..C-1 in np.unique order, and C. Text (country codes come from
+    polars as Python objects) is compared as fixed-width strings, which numpy sorts in C: the
+    same order, several times faster than object by object."""
+    values = np.asarray(cluster)
+    if values.dtype == object:
+        values = values.astype(str)
+    _, codes = np.unique(values, return_inverse=True)
+    return codes, int(codes.max()) + 1 if codes.size else 0
 
 
 @functools.lru_cache(maxsize=8)
@@ -164,8 +174,8 @@ def rank_metrics_with_intervals(
     out: dict[str, dict] = {}
     intervals = {}
     if reps and label.any() and (~label).any():
-        clusters = np.unique(np.asarray(cluster)).size
-        drawn = clustered_rank_metrics(label, score, cluster, cluster_draws(clusters, reps, seed))
+        codes, clusters = cluster_codes(cluster)
+        drawn = clustered_rank_metrics(label, score, codes, cluster_draws(clusters, reps, seed))
         tail = (1 - level) / 2 * 100
         for name, values in drawn.items():
             values = values[np.isfinite(values)]
