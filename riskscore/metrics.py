@@ -144,19 +144,15 @@ def cluster_codes(cluster: np.ndarray) -> tuple[np.ndarray, int]:
 
 
 @functools.lru_cache(maxsize=8)
-def _draws(clusters: int, reps: int, seed: int) -> np.ndarray:
+def cluster_draws(clusters: int, reps: int, seed: int) -> np.ndarray:
+    """(reps, clusters) times each cluster is drawn when `clusters` are resampled with
+    replacement, `reps` times (read-only: the same draws serve every metric of a run)."""
     rng = np.random.default_rng(seed)
     counts = np.zeros((reps, clusters))
     for r in range(reps):
         counts[r] = np.bincount(rng.integers(0, clusters, clusters), minlength=clusters)
-    counts.setflags(write=False)  # shared by every caller with the same arguments
+    counts.setflags(write=False)
     return counts
-
-
-def cluster_draws(clusters: int, reps: int, seed: int) -> np.ndarray:
-    """(reps, clusters) times each cluster is drawn when `clusters` are resampled with
-    replacement, `reps` times (read-only: the same draws serve every metric of a run)."""
-    return _draws(clusters, reps, seed)
 
 
 def rank_metrics_with_intervals(
