@@ -28,6 +28,7 @@ from riskscore.commands import common, data, evaluate, exports, reporting, scori
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
 
+DATABASE = "database"  # not a command: the rewrite of out/riskscore.duckdb the exports read
 # the undecorated commands: `all` already holds the lock on out/ they would take
 STEPS: dict[str, Callable[[Path, Path], None]] = {
     "validate": lambda datasets, out: data.validate(datasets, None, out),
@@ -40,11 +41,11 @@ STEPS: dict[str, Callable[[Path, Path], None]] = {
     "export csv": lambda datasets, out: exports.export(format="csv", out=out),
     "export xlsx": lambda datasets, out: exports.export(format="xlsx", out=out),
     "report": lambda datasets, out: reporting.report.__wrapped__(datasets=datasets, out=out),
+    "model card": lambda datasets, out: evaluate.model_card.__wrapped__(datasets=datasets, out=out),
+    DATABASE: lambda datasets, out: common.refresh_database(
+        out, common.load_package(datasets, out)
+    ),
 }
-DATABASE = "database"  # not a command: the rewrite of out/riskscore.duckdb the exports read
-STEPS[DATABASE] = lambda datasets, out: common.refresh_database(
-    out, common.load_package(datasets, out)
-)
 ORDER = [
     "validate",
     "backtest",
@@ -153,6 +154,11 @@ def run_all(
                 typer.echo(f"{label} (in a second process)", err=True)
                 future = pool.submit(_worker, name, datasets, out)
                 common.defer(functools.partial(_finish, label, future))
+                if name == "backtest":
+                    # the backtest and uncertainty each write the card from the outputs they
+                    # find, and ran side by side: write it again once both are done, as the
+                    # last of them does when the steps run in turn
+                    common.defer(functools.partial(step, f"{label} model card", "model card"))
                 if name == DATABASE:
                     common.database_written_elsewhere()
             else:
