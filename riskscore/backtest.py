@@ -73,10 +73,14 @@ def unit_dates(actions: pl.DataFrame, start: dt.date, end: dt.date) -> pl.DataFr
     return pl.concat([month_ends, after_actions], how="diagonal").select("iso3", "as_of", "unit")
 
 
-def score_dates(package: pipeline.Package, config: ModelConfig, dates: list[dt.date]) -> ModelRun:
-    """Every member scored on every date (no lineage lists: the backtest needs none)."""
+def score_dates(
+    package: pipeline.Package, config: ModelConfig, dates: list[dt.date]
+) -> tuple[ModelRun, ModelRun]:
+    """Every member scored on every date, and on the package cutoff (what the model card
+    describes), in one engine (no lineage lists: neither needs them)."""
     with model.Engine(package.tables, config) as engine:
-        return model.concat(list(engine.batches(dates, lineage=False)))
+        panel_run = model.concat(list(engine.batches(dates, lineage=False)))
+        return panel_run, engine.run([package.cutoff], lineage=False)
 
 
 def panel(run: ModelRun, units: pl.DataFrame) -> pl.DataFrame:
@@ -161,7 +165,8 @@ def triggers(opposing: pl.DataFrame, actions: pl.DataFrame) -> pl.DataFrame:
 
 @dataclass(frozen=True)
 class Backtest:
-    """The labelled units, episodes with lead times, calibration tables and every metric."""
+    """The labelled units, episodes with lead times, calibration tables and every metric
+    (and the scores on the package cutoff, for the model card)."""
 
     panel: pl.DataFrame
     episodes: pl.DataFrame
@@ -169,6 +174,7 @@ class Backtest:
     current: pl.DataFrame
     coefficients: pl.DataFrame
     metrics: dict
+    at_cutoff: ModelRun | None = None
 
 
 def _rank_metrics(frame: pl.DataFrame, column: str, label: str, reps: int, seed: int) -> dict:
@@ -202,7 +208,7 @@ def run(
     start = pipeline.HISTORY_START
     units = unit_dates(package.tables["crypto_actions"], start, end)
     say("scoring the units")
-    scored = score_dates(package, config, sorted(set(units["as_of"])))
+    scored, at_cutoff = score_dates(package, config, sorted(set(units["as_of"])))
     threshold = float(config.raw["bands"]["elevated"])
     opposing = outcomes.opposing_responses(responses)
     frame = outcomes.label(panel(scored, units), opposing, observed_on)
@@ -313,7 +319,7 @@ def run(
     current = _current(frame, scored, package, chosen)
     return Backtest(
         frame, leads, pl.concat(reliability_tables), current, champion.coefficients,
-        _finite(result),
+        _finite(result), at_cutoff,
     )  # fmt: skip
 
 

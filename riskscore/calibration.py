@@ -13,6 +13,8 @@ the largest gap is taken over bins holding at least MIN_BIN_UNITS units.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import polars as pl
 
@@ -33,8 +35,16 @@ def signal_columns(frame: pl.DataFrame, signals: tuple[str, ...]) -> np.ndarray:
     return np.column_stack(columns)
 
 
-def _enough(y: np.ndarray, group: np.ndarray) -> bool:
-    return y.sum() >= MIN_TRAIN_POSITIVES and np.unique(group[y == 1]).size >= MIN_TRAIN_EPISODES
+def _enough(rows: logistic.Rows, country: np.ndarray) -> bool:
+    positive = rows.y == 1
+    return (
+        rows.weight[positive].sum() >= MIN_TRAIN_POSITIVES
+        and np.unique(country[positive]).size >= MIN_TRAIN_EPISODES
+    )
+
+
+def _country_codes(frame: pl.DataFrame) -> np.ndarray:
+    return frame["iso3"].cast(pl.Categorical).to_physical().cast(pl.Int64).to_numpy()
 
 
 def expanding(
@@ -45,20 +55,26 @@ def expanding(
     probabilities and, per unit, the day of the fit behind it."""
     x = signal_columns(frame, signals)
     y = frame[f"label_{horizon}d"].cast(pl.Float64).to_numpy()
-    as_of = frame["as_of"].to_physical().to_numpy()
-    known_on = as_of + horizon
-    iso3 = frame["iso3"].to_numpy()
     labelled = np.isfinite(y)
+    # a label is known before a month starts iff the month in which it became known began
+    # earlier, so units merge per month known (and per country for positives: `_enough`)
+    known_month = (
+        (frame["as_of"] + dt.timedelta(days=horizon)).dt.month_start().to_physical().to_numpy()
+    )
+    country = np.where(y == 1, _country_codes(frame), -1)
+    rows = logistic.compress(
+        x[labelled], y[labelled], np.column_stack([known_month, country])[labelled]
+    )
     month = frame["as_of"].dt.month_start().to_physical().to_numpy()
     probability = np.full(frame.height, np.nan)
     fitted_on = np.full(frame.height, -1, dtype=np.int64)
     curve = None
     for start in np.unique(month):
-        train = labelled & (known_on < start)  # known before the month began
-        if not _enough(y[train], iso3[train]):
+        train = rows.take(rows.key[:, 0] < start)
+        if not _enough(train, train.key[:, 1]):
             continue
         target = month == start
-        curve = logistic.fit(x[train], y[train], REGULARISATION_C, curve)
+        curve = logistic.fit_rows(train, REGULARISATION_C, curve)
         probability[target] = curve.predict(x[target])
         fitted_on[target] = start
     return probability, fitted_on
@@ -70,17 +86,18 @@ def leave_one_country_out(
     """Each country's units scored by a curve fitted on every other country's labelled units."""
     x = signal_columns(frame, signals)
     y = frame[f"label_{horizon}d"].cast(pl.Float64).to_numpy()
-    iso3 = frame["iso3"].to_numpy()
+    country = _country_codes(frame)
     labelled = np.isfinite(y)
+    rows = logistic.compress(x[labelled], y[labelled], country[labelled])
     probability = np.full(frame.height, np.nan)
-    everyone = logistic.fit(x[labelled], y[labelled], REGULARISATION_C)
-    for country in np.unique(iso3):
-        target = iso3 == country
-        train = labelled & ~target
-        if _enough(y[train], iso3[train]):
-            probability[target] = logistic.fit(
-                x[train], y[train], REGULARISATION_C, everyone
-            ).predict(x[target])
+    everyone = logistic.fit_rows(rows, REGULARISATION_C)
+    for code in np.unique(country):
+        train = rows.take(rows.key[:, 0] != code)
+        if _enough(train, train.key[:, 0]):
+            target = country == code
+            probability[target] = logistic.fit_rows(train, REGULARISATION_C, everyone).predict(
+                x[target]
+            )
     return probability
 
 

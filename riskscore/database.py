@@ -152,11 +152,14 @@ def _create_enums(con: duckdb.DuckDBPyConnection, config: ModelConfig) -> None:
 def _comment_table(
     con: duckdb.DuckDBPyConnection, name: str, description: str, columns: dict[str, str]
 ) -> None:
-    con.execute(f"comment on table {_ident(name)} is '{_literal(description)}'")
     present = {r[0] for r in con.execute(f"describe {_ident(name)}").fetchall()}
-    for column, text in columns.items():
-        if column in present and text:
-            con.execute(f"comment on column {_ident(name)}.{_ident(column)} is '{_literal(text)}'")
+    statements = [f"comment on table {_ident(name)} is '{_literal(description)}'"]
+    statements += [
+        f"comment on column {_ident(name)}.{_ident(column)} is '{_literal(text)}'"
+        for column, text in columns.items()
+        if column in present and text
+    ]
+    con.execute(";\n".join(statements))  # one call: a round trip per comment adds up
 
 
 def _describe_inputs(con: duckdb.DuckDBPyConnection, config: ModelConfig) -> list[dict]:

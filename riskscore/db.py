@@ -48,6 +48,7 @@ def _parser() -> duckdb.DuckDBPyConnection:
     return duckdb.connect()
 
 
+@cache  # the models are parsed when ordered and again when run: the same text, the same tree
 def references(sql: str) -> frozenset[str]:
     """The tables and views a single SELECT reads, CTEs in scope excluded (lower case)."""
     with _PARSER_LOCK:  # one parser connection, shared by the batches' threads

@@ -157,6 +157,8 @@ class Engine:
             self.con.execute("select count(*) from stg_countries").fetchone()[0],  # members
         )
         size = max(1, (BATCH_ROWS_LINEAGE if lineage else BATCH_ROWS) // members)
+        # a short panel is still split so that every worker gets a share
+        size = min(size, -(-len(dates) // max(1, workers)))
         chunks = [dates[i : i + size] for i in range(0, len(dates), size)]
         done = 0
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:

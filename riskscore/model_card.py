@@ -16,6 +16,7 @@ import polars as pl
 
 from riskscore import __version__, backtest, calibration, export, pipeline, uncertainty
 from riskscore.config import ModelConfig
+from riskscore.model import ModelRun
 from riskscore.schemas import EVENT_DATES
 
 CARD_OUTPUT = "model_card.md"
@@ -62,10 +63,14 @@ def header(package: pipeline.Package, config: ModelConfig, today: dt.date) -> st
 
 
 def coverage(
-    package: pipeline.Package, config: ModelConfig, as_of: dt.date, out: Path | None = None
+    package: pipeline.Package,
+    config: ModelConfig,
+    as_of: dt.date,
+    out: Path | None = None,
+    scored: ModelRun | None = None,
 ) -> str:
     """Rows and date range of each table, and how complete the factors are on `as_of` (from
-    the scores in `out` when they were made for that date, data and config)."""
+    `scored` or the scores in `out` when they were made for that date, data and config)."""
     rows = []
     for name, frame in package.tables.items():
         column = EVENT_DATES.get(name, (None, None))[0]
@@ -73,7 +78,7 @@ def coverage(
         first = str(dates.min()) if dates is not None and dates.len() else ""
         last = str(dates.max()) if dates is not None and dates.len() else ""
         rows.append([name, str(frame.height), column or "", first, last])
-    scores, contributions = _scored(package, config, as_of, out)
+    scores, contributions = _scored(package, config, as_of, out, scored)
     factors = backtest.factor_values(contributions, config)
     observed = factors.select(pl.exclude("iso3", "as_of").is_not_null().mean())
     factor_rows = [[name, f"{observed[name][0]:.0%}"] for name in observed.columns]
@@ -304,8 +309,14 @@ def gaps_section(metrics: dict | None) -> str:
 
 
 def _scored(
-    package: pipeline.Package, config: ModelConfig, as_of: dt.date, out: Path | None
+    package: pipeline.Package,
+    config: ModelConfig,
+    as_of: dt.date,
+    out: Path | None,
+    scored: ModelRun | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    if scored is not None and scored.scores["as_of"].unique().to_list() == [as_of]:
+        return scored.scores, scored.contributions
     files = [out / pipeline.OUTPUT_VIEWS[n] for n in ("scores", "contributions")] if out else []
     provenance = pipeline.metadata(package, config)
     if files and all(pipeline.made_from(f, provenance, as_of=as_of.isoformat()) for f in files):
@@ -315,19 +326,25 @@ def _scored(
 
 
 def build(
-    package: pipeline.Package, config: ModelConfig, out: Path, today: dt.date | None = None
+    package: pipeline.Package,
+    config: ModelConfig,
+    out: Path,
+    today: dt.date | None = None,
+    scored: ModelRun | None = None,
 ) -> str:
-    """The model card's Markdown from the package and the evaluation outputs present in `out`."""
+    """The model card's Markdown from the package and the evaluation outputs present in `out`;
+    coverage as of the uncertainty run's date, else the package cutoff (`scored` may hold
+    the scores on that date, saving a model run)."""
     today = today or dt.date.today()
     metrics_path = out / backtest.METRICS_OUTPUT
     metrics = json.loads(metrics_path.read_text()) if metrics_path.exists() else None
     unc_path = out / uncertainty.UNCERTAINTY_OUTPUT
-    as_of = today
+    as_of = package.cutoff
     if unc_path.exists() and "as_of" in export.read_metadata(unc_path):
         as_of = dt.date.fromisoformat(export.read_metadata(unc_path)["as_of"])
     sections = [
         header(package, config, today),
-        coverage(package, config, as_of, out),
+        coverage(package, config, as_of, out, scored),
         backtest_section(metrics),
         challenger_section(metrics),
         calibration_section(metrics),
@@ -341,7 +358,11 @@ RELIABILITY_OUTPUT = "reliability.svg"
 
 
 def write(
-    package: pipeline.Package, config: ModelConfig, out: Path, today: dt.date | None = None
+    package: pipeline.Package,
+    config: ModelConfig,
+    out: Path,
+    today: dt.date | None = None,
+    scored: ModelRun | None = None,
 ) -> Path:
     """Regenerate out/model_card.md (and the reliability diagram it shows)."""
     curve = out / backtest.CURVE_OUTPUT
@@ -355,4 +376,4 @@ def write(
         }
         svg = reliability_chart(by_horizon, calibration.MIN_BIN_UNITS)
         export.write_text(out / RELIABILITY_OUTPUT, str(svg) + "\n")
-    return export.write_text(out / CARD_OUTPUT, build(package, config, out, today))
+    return export.write_text(out / CARD_OUTPUT, build(package, config, out, today, scored))

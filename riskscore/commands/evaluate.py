@@ -70,11 +70,11 @@ def _print_backtest(metrics: dict) -> None:
     )
 
 
-def _card(package, config, out: Path) -> None:
+def _card(package, config, out: Path, scored=None) -> None:
     from riskscore import model_card
 
     with outputset.staging(out, "model-card"):
-        path = model_card.write(package, config, out)
+        path = model_card.write(package, config, out, scored=scored)
     typer.echo(f"wrote {path}")
 
 
@@ -111,9 +111,9 @@ def backtest(
         paths = backtesting.write(result, package, config, out)
     for path in paths:
         typer.echo(f"wrote {path}")
+    _card(package, config, out, result.at_cutoff)  # before the database: the descriptor lists it
     common.refresh_database(out, package)
     _print_backtest(result.metrics)
-    _card(package, config, out)
 
 
 @common.writes_out
