@@ -79,8 +79,9 @@ def score_dates(
     """Every member scored on every date, and on the package cutoff (what the model card
     describes), in one engine (no lineage lists: neither needs them)."""
     with model.Engine(package.tables, config) as engine:
-        panel_run = model.concat(list(engine.batches(dates, lineage=False)))
-        return panel_run, engine.run([package.cutoff], lineage=False)
+        run = model.concat(list(engine.batches([*dates, package.cutoff], lineage=False)))
+    at_cutoff = model.on_dates(run, [package.cutoff])
+    return (run if package.cutoff in dates else model.on_dates(run, dates)), at_cutoff
 
 
 def panel(run: ModelRun, units: pl.DataFrame) -> pl.DataFrame:

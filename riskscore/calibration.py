@@ -68,13 +68,13 @@ def expanding(
     month = frame["as_of"].dt.month_start().to_physical().to_numpy()
     probability = np.full(frame.height, np.nan)
     fitted_on = np.full(frame.height, -1, dtype=np.int64)
-    curve = None
-    for start in np.unique(month):
-        train = rows.take(rows.key[:, 0] < start)
-        if not _enough(train, train.key[:, 1]):
-            continue
+    starts = np.unique(month)
+    train = rows.key[None, :, 0] < starts[:, None]  # months x rows
+    enough = np.array([_enough(rows.take(t), rows.key[t, 1]) for t in train], dtype=bool)
+    pooled = logistic.fit_many(rows, rows.weight[None, :], REGULARISATION_C)[0]
+    curves = logistic.fit_many(rows, rows.weight * train[enough], REGULARISATION_C, pooled)
+    for start, curve in zip(starts[enough], curves, strict=True):
         target = month == start
-        curve = logistic.fit_rows(train, REGULARISATION_C, curve)
         probability[target] = curve.predict(x[target])
         fitted_on[target] = start
     return probability, fitted_on
@@ -90,14 +90,14 @@ def leave_one_country_out(
     labelled = np.isfinite(y)
     rows = logistic.compress(x[labelled], y[labelled], country[labelled])
     probability = np.full(frame.height, np.nan)
-    everyone = logistic.fit_rows(rows, REGULARISATION_C)
-    for code in np.unique(country):
-        train = rows.take(rows.key[:, 0] != code)
-        if _enough(train, train.key[:, 0]):
-            target = country == code
-            probability[target] = logistic.fit_rows(train, REGULARISATION_C, everyone).predict(
-                x[target]
-            )
+    codes = np.unique(country)
+    train = rows.key[None, :, 0] != codes[:, None]  # countries x rows
+    enough = np.array([_enough(rows.take(t), rows.key[t, 0]) for t in train], dtype=bool)
+    pooled = logistic.fit_many(rows, rows.weight[None, :], REGULARISATION_C)[0]
+    curves = logistic.fit_many(rows, rows.weight * train[enough], REGULARISATION_C, pooled)
+    for code, curve in zip(codes[enough], curves, strict=True):
+        target = country == code
+        probability[target] = curve.predict(x[target])
     return probability
 
 

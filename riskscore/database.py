@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable
+import threading
 from pathlib import Path
 
 import duckdb
@@ -76,53 +76,99 @@ class DatabaseError(Exception):
 
 def build(package, out: Path, config: ModelConfig | None = None) -> Path:
     """Write out/riskscore.duckdb from the validated package, the config and the outputs in out/."""
-    config = config or load_config()
-    meta = {"data_sha256": [package.data_sha256], "datasets": [str(package.directory)]}
-
-    def load(con: duckdb.DuckDBPyConnection) -> None:
-        db.load_frames(con, package.tables)
-        db.load_frames(con, {PACKAGE_META: pl.DataFrame(meta)})
-
-    return _write(out, config, load)
+    return Writer(package, out, config).finish()
 
 
-def _write(
-    out: Path, config: ModelConfig, load: Callable[[duckdb.DuckDBPyConnection], None]
-) -> Path:
-    out.mkdir(parents=True, exist_ok=True)
-    target = out / DATABASE
-    tmp = out / f".{DATABASE}.{os.getpid()}.tmp"
-    _remove(tmp)
-    con = db.connect(threads=1)  # one writer thread: the same outputs give the same file bytes
-    try:
+class Writer:
+    """out/riskscore.duckdb written in two commits: first the inputs (the dataset and config
+    tables, which no command changes), then the outputs found in out/ when `finish` is called.
+    With `ahead`, the first commit runs on a thread of its own from the start, so a command
+    computes its outputs meanwhile (DuckDB works outside the GIL). Either way the same
+    statements run in the same order, so the file is the same bytes."""
+
+    def __init__(self, package, out: Path, config: ModelConfig | None = None, ahead: bool = False):
+        self.out, self.config = out, config or load_config()
+        self.target = out / DATABASE
+        self.tmp = out / f".{DATABASE}.{os.getpid()}.tmp"
+        self.con: duckdb.DuckDBPyConnection | None = None
+        self.described: list[dict] = []
+        self.error: BaseException | None = None
+        self.thread = None
+        if ahead:
+            self.thread = threading.Thread(target=self._inputs_caught, args=(package,))
+            self.thread.start()
+        else:
+            self._inputs_caught(package)
+
+    def _inputs_caught(self, package) -> None:
+        try:
+            self._inputs(package)
+        except BaseException as err:  # raised again, as one line, by `finish`
+            self.error = err
+
+    def _inputs(self, package) -> None:
+        self.out.mkdir(parents=True, exist_ok=True)
+        _remove(self.tmp)
+        # one writer thread: the same outputs give the same file bytes
+        self.con = con = db.connect(threads=1)
         # FSST builds its string symbol table from a random sample, so it alone would make
         # two writes of the same tables differ in bytes; dictionary compression stays on.
         con.execute("set disabled_compression_methods = 'fsst'")
-        con.execute(f"attach '{_literal(tmp)}' as handoff (storage_version '{STORAGE_VERSION}')")
+        con.execute(
+            f"attach '{_literal(self.tmp)}' as handoff (storage_version '{STORAGE_VERSION}')"
+        )
         con.execute("use handoff")
         con.execute("begin transaction")  # one commit, not one per table and comment
-        _create_enums(con, config)
-        load(con)
-        db.load_frames(con, config.tables())
-        described = _describe_inputs(con, config)
-        described += _load_outputs(con, out, config)
-        _write_contents(con, described)
+        _create_enums(con, self.config)
+        meta = {"data_sha256": [package.data_sha256], "datasets": [str(package.directory)]}
+        db.load_frames(con, package.tables)
+        db.load_frames(con, {PACKAGE_META: pl.DataFrame(meta)})
+        db.load_frames(con, self.config.tables())
+        self.described = _describe_inputs(con, self.config)
         con.execute("commit")
         con.execute("checkpoint")
-        con.execute("use memory")
-        con.execute("detach handoff")
-    except (duckdb.Error, pl.exceptions.PolarsError, OSError) as err:
-        _remove(tmp)
-        message = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise DatabaseError(f"{target}: not written: {message}") from err
-    finally:
-        con.close()
-    _remove(Path(f"{target}.wal"))  # a stale log would be replayed onto the new file
-    os.replace(tmp, target)
-    from riskscore import output_docs  # the descriptor lists the database too
 
-    output_docs.write_datapackage(out)
-    return target
+    def finish(self) -> Path:
+        """Add the outputs now in out/ and the table of contents; put the file in place."""
+        try:
+            if self.thread is not None:
+                self.thread.join()
+            if self.error is not None:
+                raise self.error
+            con = self.con
+            con.execute("begin transaction")
+            described = self.described + _load_outputs(con, self.out, self.config)
+            _write_contents(con, described)
+            con.execute("commit")
+            con.execute("checkpoint")
+            con.execute("use memory")
+            con.execute("detach handoff")
+        except (duckdb.Error, pl.exceptions.PolarsError, OSError) as err:
+            self.abandon()
+            message = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            raise DatabaseError(f"{self.target}: not written: {message}") from err
+        except BaseException:
+            self.abandon()
+            raise
+        self._close()
+        _remove(Path(f"{self.target}.wal"))  # a stale log would be replayed onto the new file
+        os.replace(self.tmp, self.target)
+        from riskscore import output_docs  # the descriptor lists the database too
+
+        output_docs.write_datapackage(self.out)
+        return self.target
+
+    def abandon(self) -> None:
+        """Stop without touching the database in place (the half-written copy goes)."""
+        if self.thread is not None:
+            self.thread.join()
+        self._close()
+        _remove(self.tmp)
+
+    def _close(self) -> None:
+        if self.con is not None:
+            self.con.close()
+            self.con = None
 
 
 def _remove(path: Path) -> None:

@@ -8,9 +8,9 @@ the score and its exact decomposition. This module moves data between the two.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import duckdb
 import numpy as np
@@ -232,6 +232,21 @@ def inputs(
         action_decay=actions["decay"].to_numpy(),
         size_action=shares["action"].to_numpy().astype(np.int64),
         size_share=shares["full_share"].to_numpy(),
+    )
+
+
+def on_dates(run: ModelRun, dates: Iterable[dt.date]) -> ModelRun:
+    """The part of `run` about the given dates."""
+    wanted = pl.Series(sorted(set(dates)), dtype=pl.Date).implode()
+    on = pl.col("as_of").is_in(wanted)
+    rows = np.flatnonzero(run.keys.select(on).to_series().to_numpy())
+    return replace(
+        run,
+        scores=run.scores.filter(on),
+        contributions=run.contributions.filter(on),
+        action_points=run.action_points.filter(on),
+        keys=run.keys[rows],
+        inputs=run.inputs.subset(rows),
     )
 
 

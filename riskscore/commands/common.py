@@ -171,6 +171,29 @@ def _load_package(datasets: Path, out: Path) -> Package:
         raise typer.Exit(1) from None
 
 
+_AHEAD: contextvars.ContextVar = contextvars.ContextVar("database_ahead", default=None)
+
+
+@contextlib.contextmanager
+def database_ahead(out: Path, package: Package) -> Iterator[None]:
+    """Outside `riskscore all`, start writing the database's input tables now, on a thread of
+    their own, for the command's `refresh_database` to finish once its outputs are written
+    (the same file, sooner); a command that ends without that leaves the database as it was."""
+    from riskscore import database
+
+    if _RUN.get() is not None:  # inside `riskscore all` the rewrite waits for the run's end
+        yield
+        return
+    writer = database.Writer(package, out, ahead=True)
+    token = _AHEAD.set(writer)
+    try:
+        yield
+    finally:
+        if _AHEAD.get() is writer:  # not finished: the command failed before its rewrite
+            writer.abandon()
+        _AHEAD.reset(token)
+
+
 def refresh_database(out: Path, package: Package) -> None:
     """After outputs changed: rewrite out/riskscore.duckdb and out/datapackage.json to match,
     with the dataset tables from `package`.
@@ -185,8 +208,13 @@ def refresh_database(out: Path, package: Package) -> None:
         run.pending = package
         return
 
+    ahead = _AHEAD.get()
     try:
-        path = pipeline.build_database(package, out)
+        if ahead is not None and ahead.out == out:
+            _AHEAD.set(None)
+            path = ahead.finish()
+        else:
+            path = pipeline.build_database(package, out)
     except database.DatabaseError as err:
         typer.echo(f"warning: {err}; `riskscore build` rewrites it", err=True)
         return

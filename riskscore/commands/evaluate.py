@@ -105,14 +105,16 @@ def backtest(
     if reps < 0:
         common.fail(f"--reps must be >= 0, got {reps}", 2)
     package, config = common.load_package(datasets, out), load_config()
-    with terminal.progress("backtest", total=backtesting.PROGRESS_STEPS) as bar:
-        result = backtesting.run(package, config, day, reps, seed, bar.step)
-    with outputset.staging(out, "backtest"):
-        paths = backtesting.write(result, package, config, out)
-    for path in paths:
-        typer.echo(f"wrote {path}")
-    _card(package, config, out, result.at_cutoff)  # before the database: the descriptor lists it
-    common.refresh_database(out, package)
+    with common.database_ahead(out, package):
+        with terminal.progress("backtest", total=backtesting.PROGRESS_STEPS) as bar:
+            result = backtesting.run(package, config, day, reps, seed, bar.step)
+        with outputset.staging(out, "backtest"):
+            paths = backtesting.write(result, package, config, out)
+        for path in paths:
+            typer.echo(f"wrote {path}")
+        # the card before the database: the descriptor written with it lists the card
+        _card(package, config, out, result.at_cutoff)
+        common.refresh_database(out, package)
     _print_backtest(result.metrics)
 
 
