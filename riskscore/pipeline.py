@@ -77,7 +77,8 @@ def load_package(
     """Validate the package and return its typed tables; raise InvalidPackage on any failure.
 
     With `cache` (out/riskscore.duckdb, as the commands pass it), its folder may hold a
-    validated-stamp (written by `riskscore validate --out` and `build`): a package whose bytes
+    validated-stamp (written by `riskscore validate --out`, `build` and every command that read
+    the package into that folder): a package whose bytes
     already passed the current rules is then parsed without checking it again. So `make all`
     validates once, and editing any CSV (or upgrading the rules) means validating again.
     """

@@ -145,12 +145,25 @@ class Steps:
         self._progress.advance(self._task, amount)
 
 
+class _Silent:
+    """The progress calls Steps makes, doing nothing (stderr is not a terminal)."""
+
+    def update(self, *args: object, **kwargs: object) -> None:
+        pass
+
+    reset = advance = update
+
+
 @contextmanager
 def progress(description: str, total: float | None = None) -> Iterator[Steps]:
     """A transient progress bar on stderr, for a step that can take more than two seconds.
 
     Hidden when stderr is not a terminal, so pipes and logs get no bar at all.
     """
+    err = console(stderr=True)
+    if not err.is_terminal:  # nothing to draw: rich.progress is not even imported
+        yield Steps(_Silent(), None)
+        return
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -159,7 +172,6 @@ def progress(description: str, total: float | None = None) -> Iterator[Steps]:
         TimeElapsedColumn,
     )
 
-    err = console(stderr=True)
     bar = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -167,7 +179,6 @@ def progress(description: str, total: float | None = None) -> Iterator[Steps]:
         TimeElapsedColumn(),
         console=err,
         transient=True,
-        disable=not err.is_terminal,
     )
     with bar:
         yield Steps(bar, bar.add_task(clean(description), total=total))

@@ -98,7 +98,8 @@ def test_scenario_command_never_touches_real_data_or_outputs(tmp_path: Path) -> 
     assert _digests(DATASETS) == data_before
     after = _digests(out)
     assert {k: after[k] for k in out_before} == out_before
-    bookkeeping = {".lock", "manifest.json"}  # the write lock and the output sets' manifest
+    # the write lock, the output sets' manifest and the validated-package stamp
+    bookkeeping = {".lock", "manifest.json", ".validated.json"}
     assert set(after) - set(out_before) - bookkeeping == {"scenario/pakistan_reserve.parquet"}
 
 

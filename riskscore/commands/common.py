@@ -156,10 +156,11 @@ def load_package(datasets: Path, out: Path) -> Package:
 
 def _load_package(datasets: Path, out: Path) -> Package:
     from riskscore import pipeline
+    from riskscore.validate import stamp
 
     try:
         with terminal.progress(f"reading the data package {datasets}"):
-            return pipeline.load_package(datasets, cache=out / "riskscore.duckdb")
+            package = pipeline.load_package(datasets, cache=out / "riskscore.duckdb")
     except pipeline.InvalidPackage as err:
         for failure in err.report.failures:
             typer.echo(terminal.clean(failure.format()), err=True)
@@ -169,6 +170,9 @@ def _load_package(datasets: Path, out: Path) -> Package:
             err=True,
         )
         raise typer.Exit(1) from None
+    if package.validated is not None and out.is_dir() and stamp.read(out) != package.validated:
+        stamp.write(out, package.validated)  # the next command here parses it unchecked
+    return package
 
 
 _AHEAD: contextvars.ContextVar = contextvars.ContextVar("database_ahead", default=None)
