@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -115,15 +116,21 @@ def _polars_split(body: bytes) -> pl.DataFrame | None:
     return frame.with_row_index(ROW).with_columns(pl.col(ROW).cast(pl.Int64))
 
 
+_FIELD_LIMIT_LOCK = threading.Lock()
+
+
 @contextlib.contextmanager
 def _field_limit(limit: int) -> Iterator[None]:
     """The csv module's field size limit is process-wide (and some libraries raise it at
-    import); pin it while reading so a file gives the same failures in any process."""
-    before = csv.field_size_limit(limit)
-    try:
-        yield
-    finally:
-        csv.field_size_limit(before)
+    import); pin it while reading so a file gives the same failures in any process. Tables
+    are split on two threads: one at a time takes this exact path, so none restores the limit
+    while another reads."""
+    with _FIELD_LIMIT_LOCK:
+        before = csv.field_size_limit(limit)
+        try:
+            yield
+        finally:
+            csv.field_size_limit(before)
 
 
 def _exact_split(text: str, file: str, header_ok: Callable[[list[str]], bool]) -> Split:
