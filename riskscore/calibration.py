@@ -43,6 +43,17 @@ def _enough(rows: logistic.Rows, country: np.ndarray) -> bool:
     )
 
 
+def _fit_each(
+    rows: logistic.Rows, train: np.ndarray, country: int
+) -> tuple[np.ndarray, list[Curve]]:
+    """For each training selection (a row of `train`, fits x rows): whether it holds enough
+    positives (countries in key column `country`), and the curves of those that do, solved
+    together from the curve on every row."""
+    enough = np.array([_enough(rows.take(t), rows.key[t, country]) for t in train], dtype=bool)
+    pooled = logistic.fit_many(rows, rows.weight[None, :], REGULARISATION_C)[0]
+    return enough, logistic.fit_many(rows, rows.weight * train[enough], REGULARISATION_C, pooled)
+
+
 def _country_codes(frame: pl.DataFrame) -> np.ndarray:
     return frame["iso3"].cast(pl.Categorical).to_physical().cast(pl.Int64).to_numpy()
 
@@ -69,10 +80,7 @@ def expanding(
     probability = np.full(frame.height, np.nan)
     fitted_on = np.full(frame.height, -1, dtype=np.int64)
     starts = np.unique(month)
-    train = rows.key[None, :, 0] < starts[:, None]  # months x rows
-    enough = np.array([_enough(rows.take(t), rows.key[t, 1]) for t in train], dtype=bool)
-    pooled = logistic.fit_many(rows, rows.weight[None, :], REGULARISATION_C)[0]
-    curves = logistic.fit_many(rows, rows.weight * train[enough], REGULARISATION_C, pooled)
+    enough, curves = _fit_each(rows, rows.key[None, :, 0] < starts[:, None], country=1)
     for start, curve in zip(starts[enough], curves, strict=True):
         target = month == start
         probability[target] = curve.predict(x[target])
@@ -91,10 +99,7 @@ def leave_one_country_out(
     rows = logistic.compress(x[labelled], y[labelled], country[labelled])
     probability = np.full(frame.height, np.nan)
     codes = np.unique(country)
-    train = rows.key[None, :, 0] != codes[:, None]  # countries x rows
-    enough = np.array([_enough(rows.take(t), rows.key[t, 0]) for t in train], dtype=bool)
-    pooled = logistic.fit_many(rows, rows.weight[None, :], REGULARISATION_C)[0]
-    curves = logistic.fit_many(rows, rows.weight * train[enough], REGULARISATION_C, pooled)
+    enough, curves = _fit_each(rows, rows.key[None, :, 0] != codes[:, None], country=0)
     for code, curve in zip(codes[enough], curves, strict=True):
         target = country == code
         probability[target] = curve.predict(x[target])
