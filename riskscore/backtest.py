@@ -19,14 +19,24 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
-from riskscore import calendar, calibration, challenger, export, metrics, model, outcomes, pipeline
+from riskscore import (
+    calendar,
+    calibration,
+    challenger,
+    db,
+    export,
+    metrics,
+    model,
+    outcomes,
+    pipeline,
+)
 from riskscore.config import ModelConfig
 from riskscore.config import load as load_config
 from riskscore.model import ModelRun
@@ -74,12 +84,23 @@ def unit_dates(actions: pl.DataFrame, start: dt.date, end: dt.date) -> pl.DataFr
 
 
 def score_dates(
-    package: pipeline.Package, config: ModelConfig, dates: list[dt.date]
+    package: pipeline.Package,
+    config: ModelConfig,
+    dates: list[dt.date],
+    partial_dates: Collection[dt.date] = (),
 ) -> tuple[ModelRun, ModelRun]:
     """Every member scored on every date, and on the package cutoff (what the model card
-    describes), in one engine (no lineage lists: neither needs them)."""
+    describes), in one engine (no lineage lists: neither needs them).
+
+    On `partial_dates` only the members with a crypto action in the package are scored:
+    without one a member's exposure, hence its score, is 0, so every score there is the same
+    and so is every rank (a tie at 0 takes the rank after the last score above 0)."""
+    acting = frozenset(package.tables["crypto_actions"]["iso3"].to_list())
+    partial = db.Partial(frozenset(partial_dates) - {package.cutoff}, acting)
     with model.Engine(package.tables, config) as engine:
-        run = model.concat(list(engine.batches([*dates, package.cutoff], lineage=False)))
+        run = model.concat(
+            list(engine.batches([*dates, package.cutoff], lineage=False, partial=partial))
+        )
     at_cutoff = model.on_dates(run, [package.cutoff])
     return (run if package.cutoff in dates else model.on_dates(run, dates)), at_cutoff
 
@@ -209,7 +230,11 @@ def run(
     start = pipeline.HISTORY_START
     units = unit_dates(package.tables["crypto_actions"], start, end)
     say("scoring the units")
-    scored, at_cutoff = score_dates(package, config, sorted(set(units["as_of"])))
+    # every member at month ends and on the last day (today's probabilities); on the action
+    # days between, only the units' members and those that could outrank them
+    whole = set(units.filter(pl.col("unit") == "month_end")["as_of"]) | {end}
+    dates = sorted(set(units["as_of"]))
+    scored, at_cutoff = score_dates(package, config, dates, set(dates) - whole)
     threshold = float(config.raw["bands"]["elevated"])
     opposing = outcomes.opposing_responses(responses)
     frame = outcomes.label(panel(scored, units), opposing, observed_on)

@@ -150,13 +150,30 @@ def load_frames(con: duckdb.DuckDBPyConnection, frames: dict[str, pl.DataFrame])
         con.unregister("_frame")
 
 
+@dataclass(frozen=True)
+class Partial:
+    """On `dates`, score only `members` (every other date: every member)."""
+
+    dates: frozenset[dt.date]
+    members: frozenset[str]
+
+
 def bind_as_of_dates(
-    con: duckdb.DuckDBPyConnection, dates: Iterable[dt.date], lineage: bool = True
+    con: duckdb.DuckDBPyConnection,
+    dates: Iterable[dt.date],
+    lineage: bool = True,
+    partial: Partial | None = None,
 ) -> None:
-    """Bind the as-of dates the models read through getvariable('as_of_dates'), and whether
-    they build lineage lists (getvariable('with_lineage'), see the lineage macro)."""
-    con.execute("set variable as_of_dates = $dates", {"dates": sorted(set(dates))})
+    """Bind the as-of dates the models read through getvariable('as_of_dates'), whether
+    they build lineage lists (getvariable('with_lineage'), see the lineage macro), and the
+    dates scored for some members only (partial_dates, partial_members: see country_dates)."""
+    dates = sorted(set(dates))
+    con.execute("set variable as_of_dates = $dates", {"dates": dates})
     con.execute("set variable with_lineage = $lineage", {"lineage": lineage})
+    partial_dates = sorted(partial.dates & set(dates)) if partial else []
+    members = sorted(partial.members) if partial else []
+    con.execute("set variable partial_dates = $dates::date[]", {"dates": partial_dates})
+    con.execute("set variable partial_members = $members::varchar[]", {"members": members})
 
 
 def create_macros(con: duckdb.DuckDBPyConnection, sql_dir: Path | None = None) -> None:

@@ -79,13 +79,15 @@ def features(
     as_of_dates: list[dt.date],
     lineage: bool = True,
     prebuilt: frozenset[str] = frozenset(),
+    partial: db.Partial | None = None,
 ) -> dict[str, pl.DataFrame]:
     """Run the SQL on a connection holding the tables and config: every member's factor raw
     values on every date (`factors__cells`), the crypto
     actions known then with their decay (`actions__points`), the sized actions
     (`exposure__sized_actions`) and the scored rows (`country_dates`). Without `lineage` the
-    evidence and source lists stay empty. `prebuilt`: models the database already holds."""
-    db.bind_as_of_dates(con, as_of_dates, lineage)
+    evidence and source lists stay empty. `prebuilt`: models the database already holds;
+    `partial`: dates on which only some members are scored."""
+    db.bind_as_of_dates(con, as_of_dates, lineage, partial)
     db.run_models(con, keep=OUTPUT_MODELS, prebuilt=prebuilt)
     cells = "select * from factors__cells"
     if not lineage:  # numeric columns only: straight into numpy, no frame
@@ -129,13 +131,16 @@ class Engine:
     def close(self) -> None:
         self.con.close()
 
-    def run(self, as_of_dates: list[dt.date], lineage: bool = True) -> ModelRun:
-        """Score every IMF member on every date, using only what was known on that date."""
+    def run(
+        self, as_of_dates: list[dt.date], lineage: bool = True, partial: db.Partial | None = None
+    ) -> ModelRun:
+        """Score every IMF member on every date (on `partial.dates`, only `partial.members`),
+        using only what was known on that date."""
         if not as_of_dates:
             raise ValueError("no as-of dates to score")
         con = self.con.cursor()
         try:
-            frames = features(con, as_of_dates, lineage, self.prebuilt)
+            frames = features(con, as_of_dates, lineage, self.prebuilt, partial)
         finally:
             con.close()
         return _score(frames, self.config)
@@ -146,6 +151,7 @@ class Engine:
         lineage: bool = True,
         workers: int = WORKERS,
         progress: Callable[[int, int], None] | None = None,
+        partial: db.Partial | None = None,
     ) -> Iterator[ModelRun]:
         """The dates in batches of at most BATCH_ROWS member-dates (BATCH_ROWS_LINEAGE with
         lineage), scored `workers` at a time and yielded in date order; memory holds a few
@@ -162,12 +168,12 @@ class Engine:
         chunks = [dates[i : i + size] for i in range(0, len(dates), size)]
         done = 0
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-            pending = [pool.submit(self.run, chunk, lineage) for chunk in chunks[:workers]]
+            pending = [pool.submit(self.run, chunk, lineage, partial) for chunk in chunks[:workers]]
             for index in range(len(chunks)):
                 result = pending[index].result()
                 following = index + workers
                 if following < len(chunks):
-                    pending.append(pool.submit(self.run, chunks[following], lineage))
+                    pending.append(pool.submit(self.run, chunks[following], lineage, partial))
                 pending[index] = None  # let the batch go once it is consumed
                 done += len(chunks[index])
                 if progress:

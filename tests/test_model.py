@@ -181,3 +181,24 @@ def test_config_rejects_coefficients_that_do_not_sum_to_one(tmp_path) -> None:
     path.write_text(text)
     with pytest.raises(ValueError, match="sum to 1"):
         config.load(path)
+
+
+def test_a_partial_date_gives_its_members_the_scores_and_ranks_of_a_whole_one(
+    real_package,
+) -> None:
+    from riskscore import db
+
+    whole_day, partial_day = dt.date(2025, 3, 31), dt.date(2025, 6, 2)
+    acting = frozenset(real_package.tables["crypto_actions"]["iso3"].to_list())
+    partial = db.Partial(frozenset({partial_day}), acting)
+    with model.Engine(real_package.tables) as engine:
+        whole = engine.run([whole_day, partial_day], lineage=False).scores
+        part = engine.run([whole_day, partial_day], lineage=False, partial=partial).scores
+    assert_frame_equal(
+        part.filter(pl.col("as_of") == whole_day), whole.filter(pl.col("as_of") == whole_day)
+    )
+    on_day = part.filter(pl.col("as_of") == partial_day)
+    assert set(on_day["iso3"]) == acting & set(whole["iso3"])
+    assert on_day["score"].gt(0).any()  # members above 0 are among them, so ranks can be judged
+    expected = whole.filter(pl.col("as_of") == partial_day, pl.col("iso3").is_in(list(acting)))
+    assert_frame_equal(on_day, expected)
