@@ -33,6 +33,7 @@ OUT = Path(os.environ.get("OUT", "out"))
 BIN = Path(sys.executable).parent
 REPEATS = 5
 WHOLE_REPEATS = 3  # the long whole-process figures the targets judge: median of three runs
+LOOP_ITERATIONS = 30_000_000  # the machine-speed reference (about 0.8 s on the 2-core machine)
 CLONE_FACTORS = (1, 5, 25)
 DRAW_COUNTS = (1000, 5000, 10000)
 TARGETS = {
@@ -56,7 +57,8 @@ def run(args: list[str], cwd: Path = REPO) -> dict:
     seconds = time.perf_counter() - start
     if status != 0:
         raise SystemExit(f"benchmark step failed: {' '.join(args)}")
-    out = {"wall_seconds": seconds, "peak_mb": usage.ru_maxrss / 1024}
+    out = {"wall_seconds": seconds, "peak_mb": usage.ru_maxrss / 1024,
+           "cpu_seconds": usage.ru_utime + usage.ru_stime}  # fmt: skip
     with contextlib.suppress(ValueError, IndexError):  # a job that printed no JSON
         out |= json.loads(output.decode().strip().splitlines()[-1])
     return out
@@ -73,7 +75,17 @@ def median_of(runs: list[dict]) -> dict:
     run's seconds: on a shared machine one run can be a third slower than the next."""
     middle = sorted(runs, key=lambda r: r["wall_seconds"])[len(runs) // 2]
     return middle | {"peak_mb": max(r["peak_mb"] for r in runs),
-                     "runs_seconds": [round(r["wall_seconds"], 2) for r in runs]}  # fmt: skip
+                     "runs_seconds": [round(r["wall_seconds"], 2) for r in runs],
+                     # CPU (user + system, all threads) moves less with the neighbours' load
+                     "runs_cpu_seconds": [round(r["cpu_seconds"], 2) for r in runs]}  # fmt: skip
+
+
+def loop_seconds() -> float:
+    """A fixed pure-Python loop, timed at the start and the end of the run: how fast the
+    machine was meanwhile (a shared machine's neighbours move every figure)."""
+    start = time.perf_counter()
+    sum(range(LOOP_ITERATIONS))
+    return time.perf_counter() - start
 
 
 def main() -> dict:
@@ -84,7 +96,8 @@ def main() -> dict:
 
     python, cli = str(BIN / "python"), str(BIN / "riskscore")
     worker = str(HERE / "worker.py")
-    report: dict = {"machine": {"cpus": os.cpu_count()}, "date": dt.date.today().isoformat()}
+    report: dict = {"machine": {"cpus": os.cpu_count(), "loop_seconds_before": loop_seconds()},
+                    "date": dt.date.today().isoformat()}  # fmt: skip
     say = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
 
     say("startup: riskscore --help vs a bare typer app")
@@ -124,6 +137,7 @@ def main() -> dict:
             shutil.rmtree(tmp, ignore_errors=True)
             runs.append(run(["make", "--no-print-directory", "all", f"OUT={tmp}"]))
         report["make_all"] = median_of(runs)
+    report["machine"]["loop_seconds_after"] = loop_seconds()
     report["against_targets"] = _against_targets(report)
     return report
 
@@ -178,6 +192,7 @@ def chart(report: dict) -> str:
 
 def print_table(report: dict) -> None:
     lines = [f"{'figure':<24} {'value':>10} {'target':>8}  met"]
+    machine = report["machine"]
     for row in report["against_targets"]:
         lines.append(f"{row['figure']:<24} {row['value']:>10.2f} {row['target']:>8.1f}  "
                      f"{'yes' if row['met'] else 'NO'}")  # fmt: skip
@@ -191,11 +206,14 @@ def print_table(report: dict) -> None:
                          f"{p['wall_seconds']:7.2f} s {p['peak_mb']:7.0f} MB")  # fmt: skip
     for name, key in (("daily panel", report["panels"]["day"]), ("backtest", report["backtest"]),
                       ("make all", report["make_all"])):  # fmt: skip
+        cpu = ", ".join(f"{s:.2f}" for s in key["runs_cpu_seconds"])
         lines.append(f"{name}: runs of {', '.join(f'{s:.2f}' for s in key['runs_seconds'])} s "
-                     "(the median is judged)")  # fmt: skip
+                     f"(the median is judged; CPU {cpu} s)")  # fmt: skip
     for key, p in report["draws"].items():
         lines.append(f"draws {key:>6}: {p['seconds']:6.2f} s in the simulation, "
                      f"{p['wall_seconds']:6.2f} s whole")  # fmt: skip
+    lines.append(f"machine speed (a fixed Python loop): {machine['loop_seconds_before']:.2f} s "
+                 f"before, {machine['loop_seconds_after']:.2f} s after")  # fmt: skip
     print("\n".join(lines))
 
 
