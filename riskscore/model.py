@@ -119,7 +119,10 @@ class Engine:
         # staging reads no date: built once here, read by every batch; the package tables
         # only staging reads are then dropped (a panel of cloned members holds millions of rows)
         self.prebuilt = db.build_layer(self.con, "staging")
-        for name in sorted(db.read_only_by("staging") & set(tables)):
+        # as are the staging models only other staging models read (stg_macro once its
+        # releases are built): they stay named as built, so no batch builds them again
+        later = {d for m in db.sql_models() if m.layer != "staging" for d in m.depends_on}
+        for name in sorted(db.read_only_by("staging") & set(tables) | self.prebuilt - later):
             self.con.execute(f'drop table "{name}"')
 
     def __enter__(self) -> Engine:
