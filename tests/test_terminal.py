@@ -214,3 +214,18 @@ def test_validate_shows_a_hostile_value_escaped(tmp_path: Path) -> None:
     result = runner.invoke(app, ["validate", str(package)])
     assert result.exit_code == 1
     assert "\x1b" not in result.output and "\\x1b[2Jyes" in result.output
+
+
+def test_the_console_script_runs_the_app_then_freezes_the_collector(monkeypatch, capsys) -> None:
+    import gc
+
+    from riskscore import cli
+
+    monkeypatch.setattr(sys, "argv", ["riskscore", "--help"])
+    try:
+        with pytest.raises(SystemExit) as done:
+            cli.run()
+        assert done.value.code == 0 and "Usage" in capsys.readouterr().out
+        assert gc.get_freeze_count() > 0  # the exit skips the collector's last passes
+    finally:
+        gc.unfreeze()  # this test process goes on
