@@ -138,9 +138,38 @@ def backtest_section(metrics: dict | None) -> str:
             _table(
                 ["predictor", "units", "positives (countries)", "AUROC", "average precision"], rows
             ),
+            signal_trials(metrics.get("signal_trials", [])),
             episodes_section(metrics),
         ]
     )
+
+
+def signal_trials(trials: list[dict]) -> str:
+    """What was tried beside the score, and why it was kept or dropped (METHOD.md's rule)."""
+    if not trials:
+        return "Signals tried beside the score: none."
+
+    def auroc(pair: dict) -> str:
+        if pair["without"] is None or pair["with"] is None:
+            return "undefined (no curve fitted on that horizon before the split)"
+        return f"{pair['without']:.3f} without, {pair['with']:.3f} with"
+
+    lines = [
+        "Signals tried beside the score (kept only if they raise the onset AUROC of the "
+        f"probability at both horizons on the units from {backtest.VALIDATION_FROM} whose "
+        "labels were known before the split; the test figures are shown for information, "
+        "never used):"
+    ]
+    for t in trials:
+        validation, test = t["validation_onset_auroc"], t["test_onset_auroc_for_information"]
+        lines.append(
+            f"- `{t['signal']}`: {'kept' if t['kept'] else 'dropped'}. Validation: "
+            + "; ".join(f"{h} {auroc(validation[h])}" for h in ("365d", "90d"))
+            + ". Test: "
+            + "; ".join(f"{h} {auroc(test[h])}" for h in ("365d", "90d"))
+            + "."
+        )
+    return "\n".join(lines)
 
 
 def episodes_section(metrics: dict) -> str:

@@ -108,3 +108,22 @@ def test_coverage_reads_scores_made_for_its_date_and_recomputes_otherwise(
     other_day = dt.date(2025, 6, 30)
     model_card.coverage(real_package, cfg, other_day, tmp_path)  # scores are for END: computed
     assert calls == [1]
+
+
+def test_the_card_lists_every_signal_tried_with_its_validation_and_test_figures() -> None:
+    trial = {
+        "signal": "mission_due",
+        "kept": False,
+        "validation_onset_auroc": {"365d": {"without": 0.46, "with": 0.47},
+                                   "90d": {"without": None, "with": None}},
+        "test_onset_auroc_for_information": {"365d": {"without": 0.52, "with": 0.64},
+                                             "90d": {"without": 0.675, "with": 0.664}},
+    }  # fmt: skip
+    text = model_card.signal_trials([trial, {**trial, "signal": "other", "kept": True}])
+    lines = text.splitlines()
+    assert "2019-01-01" in lines[0] and "never used" in lines[0]
+    assert lines[1].startswith("- `mission_due`: dropped.")
+    assert "365d 0.460 without, 0.470 with; 90d undefined" in lines[1]
+    assert "Test: 365d 0.520 without, 0.640 with; 90d 0.675 without, 0.664 with." in lines[1]
+    assert lines[2].startswith("- `other`: kept.")
+    assert model_card.signal_trials([]) == "Signals tried beside the score: none."
