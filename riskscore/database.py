@@ -10,6 +10,7 @@ renamed over it, so a reader never sees half a database.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import threading
@@ -95,10 +96,17 @@ class Writer:
         self.error: BaseException | None = None
         self.thread = None
         if ahead:
-            self.thread = threading.Thread(target=self._inputs_caught, args=(package,))
+            self.thread = threading.Thread(target=self._behind, args=(package,))
             self.thread.start()
         else:
             self._inputs_caught(package)
+
+    def _behind(self, package) -> None:
+        """The inputs, on a thread that yields the CPU to the command's own work (Linux nices
+        a thread by its id; elsewhere it simply runs at the usual priority)."""
+        with contextlib.suppress(AttributeError, OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+        self._inputs_caught(package)
 
     def _inputs_caught(self, package) -> None:
         try:
