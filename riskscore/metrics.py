@@ -148,9 +148,11 @@ def cluster_draws(clusters: int, reps: int, seed: int) -> np.ndarray:
     """(reps, clusters) times each cluster is drawn when `clusters` are resampled with
     replacement, `reps` times (read-only: the same draws serve every metric of a run)."""
     rng = np.random.default_rng(seed)
-    counts = np.zeros((reps, clusters))
-    for r in range(reps):
-        counts[r] = np.bincount(rng.integers(0, clusters, clusters), minlength=clusters)
+    # one call draws the same stream as `reps` calls of `clusters` each (a test checks it)
+    drawn = rng.integers(0, clusters, (reps, clusters))
+    offsets = np.arange(reps)[:, None] * clusters
+    counts = np.bincount((drawn + offsets).ravel(), minlength=reps * clusters)
+    counts = counts.reshape(reps, clusters).astype(float)
     counts.setflags(write=False)
     return counts
 

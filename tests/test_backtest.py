@@ -95,6 +95,10 @@ def test_country_bootstrap_is_reproducible_and_brackets_a_clear_signal() -> None
     assert auc["ci_low"] <= auc["value"] <= auc["ci_high"] and auc["ci_low"] > 0.9
     draws = metrics.cluster_draws(30, 3, 1)
     assert (draws.sum(axis=1) == 30).all()  # each replicate draws as many countries as there are
+    # drawn at once, the same stream as drawing replicate by replicate
+    one_by_one = np.random.default_rng(1)
+    expected = [np.bincount(one_by_one.integers(0, 30, 30), minlength=30) for _ in range(3)]
+    np.testing.assert_array_equal(draws, expected)
     # counting per (country, score) cell gives what weighting every row by its country gives
     cells = metrics.clustered_rank_metrics(label, score, country, draws)
     rows = metrics.weighted_rank_metrics(label, score, draws[:, country])
