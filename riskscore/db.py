@@ -207,13 +207,14 @@ def build_layer(
 
 
 def read_only_by(layer: str, sql_dir: Path | None = None) -> frozenset[str]:
-    """The input tables (not models) that models of `layer` read and no other model does:
-    once that layer is built, nothing needs them."""
+    """What only models of `layer` read: input tables, and models of that layer that no model
+    of another layer reads. Once that layer is built, nothing needs them."""
     models = sql_models(sql_dir)
     names = {m.name for m in models}
+    own = {m.name for m in models if m.layer == layer}
     inputs: dict[bool, set[str]] = {True: set(), False: set()}
     for model in models:
-        inputs[model.layer == layer] |= {r for r in _reads(model) if r not in names}
+        inputs[model.layer == layer] |= {r for r in _reads(model) if r not in names or r in own}
     return frozenset(inputs[True] - inputs[False])
 
 

@@ -116,13 +116,11 @@ class Engine:
         self.con = db.connect(threads=1, memory_limit=MEMORY_LIMIT)
         db.load_frames(self.con, tables)
         db.load_frames(self.con, self.config.tables())
-        # staging reads no date: built once here, read by every batch; the package tables
-        # only staging reads are then dropped (a panel of cloned members holds millions of rows)
+        # staging reads no date: built once here, read by every batch; the package tables and
+        # staging models only staging reads are then dropped (a panel of cloned members holds
+        # millions of rows). A dropped model stays named as built, so no batch builds it again.
         self.prebuilt = db.build_layer(self.con, "staging")
-        # as are the staging models only other staging models read (stg_macro once its
-        # releases are built): they stay named as built, so no batch builds them again
-        later = {d for m in db.sql_models() if m.layer != "staging" for d in m.depends_on}
-        for name in sorted(db.read_only_by("staging") & set(tables) | self.prebuilt - later):
+        for name in sorted(db.read_only_by("staging") & (set(tables) | self.prebuilt)):
             self.con.execute(f'drop table "{name}"')
 
     def __enter__(self) -> Engine:

@@ -108,7 +108,8 @@ def test_a_layer_built_once_is_read_by_every_connection_and_frees_its_inputs(
     root = write_models(
         tmp_path,
         {
-            "staging/s": 'select v * 10 as v from "raw"',
+            "staging/r": 'select v from "raw"',
+            "staging/s": "select v * 10 as v from r",
             "features/f": "select v + 1 as v from s",
             "features/g": "select v from f where v > (select min(v) from cfg)",
         },
@@ -117,8 +118,9 @@ def test_a_layer_built_once_is_read_by_every_connection_and_frees_its_inputs(
     con.execute("create table raw as select * from range(3) as t(v)")
     con.execute("create table cfg as select 0 as v")
     built = db.build_layer(con, "staging", root)
-    assert built == {"s"} and db.read_only_by("staging", root) == {"raw"}
-    con.execute("drop table raw")  # only staging read it
+    assert built == {"r", "s"} and db.read_only_by("staging", root) == {"raw", "r"}
+    con.execute("drop table raw")  # only staging read them
+    con.execute("drop table r")
     results = []
     for _ in range(2):  # two batch connections, each with its own temporary models
         cursor = con.cursor()
