@@ -14,6 +14,7 @@ import contextlib
 import datetime as dt
 import os
 import threading
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 import duckdb
@@ -81,36 +82,57 @@ def build(package, out: Path, config: ModelConfig | None = None) -> Path:
 
 
 class Writer:
-    """out/riskscore.duckdb written in two commits: first the inputs (the dataset and config
-    tables, which no command changes), then the outputs found in out/ when `finish` is called.
-    With `ahead`, the first commit runs on a thread of its own from the start, so a command
-    computes its outputs meanwhile (DuckDB works outside the GIL). Either way the same
-    statements run in the same order, so the file is the same bytes."""
+    """out/riskscore.duckdb written as a fixed sequence of commits: the inputs (the dataset and
+    config tables), then each registered output found in out/, in registry order, then the
+    table of contents. With `ahead`, a thread of its own (started by `start`) writes the inputs
+    and then the outputs before the first one the command changes (`changing`: files relative
+    to out/), so the command computes its outputs meanwhile (DuckDB works outside the GIL);
+    `finish` writes the rest. Either way the same statements run in the same order, so the
+    file is the same bytes."""
 
-    def __init__(self, package, out: Path, config: ModelConfig | None = None, ahead: bool = False):
+    def __init__(
+        self,
+        package,
+        out: Path,
+        config: ModelConfig | None = None,
+        ahead: bool = False,
+        changing: Collection[str] = (),
+    ):
         self.out, self.config = out, config or load_config()
         self.target = out / DATABASE
         self.tmp = out / f".{DATABASE}.{os.getpid()}.tmp"
         self.con: duckdb.DuckDBPyConnection | None = None
         self.described: list[dict] = []
         self.error: BaseException | None = None
+        self.pending = [t for t in outputs.registry(self.config).values() if t.file is not None]
+        self.changing = frozenset(changing)
         self.thread = None
         if ahead:
             self.thread = threading.Thread(target=self._behind, args=(package,))
-            self.thread.start()
         else:
-            self._inputs_caught(package)
+            self._caught(self._inputs, package)
+
+    def start(self) -> None:
+        """Begin writing ahead (once; a writer not made `ahead` has nothing to start)."""
+        if self.thread is not None and self.thread.ident is None:
+            self.thread.start()
 
     def _behind(self, package) -> None:
-        """The inputs, on a thread that yields the CPU to the command's own work (Linux nices
-        a thread by its id; elsewhere it simply runs at the usual priority)."""
+        """The inputs and the unchanged outputs, on a thread that yields the CPU to the
+        command's own work (Linux nices a thread by its id; elsewhere it simply runs at the
+        usual priority)."""
         with contextlib.suppress(AttributeError, OSError):
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
-        self._inputs_caught(package)
+        self._caught(self._ahead, package)
 
-    def _inputs_caught(self, package) -> None:
+    def _ahead(self, package) -> None:
+        self._inputs(package)
+        while self.pending and self.pending[0].file not in self.changing:
+            self._output(self.pending.pop(0))
+
+    def _caught(self, write: Callable, package) -> None:
         try:
-            self._inputs(package)
+            write(package)
         except BaseException as err:  # raised again, as one line, by `finish`
             self.error = err
 
@@ -133,22 +155,30 @@ class Writer:
         db.load_frames(con, {PACKAGE_META: pl.DataFrame(meta)})
         db.load_frames(con, self.config.tables())
         self.described = _describe_inputs(con, self.config)
-        con.execute("commit")
-        con.execute("checkpoint")
+        _commit(con)
+
+    def _output(self, table: outputs.Table) -> None:
+        """One registered output, if out/ holds it, in a commit of its own."""
+        self.con.execute("begin transaction")
+        entry = _load_output(self.con, self.out, table, self.config)
+        if entry is not None:
+            self.described.append(entry)
+        _commit(self.con)
 
     def finish(self) -> Path:
-        """Add the outputs now in out/ and the table of contents; put the file in place."""
+        """Add the outputs not yet written and the table of contents; put the file in place."""
         try:
             if self.thread is not None:
+                self.start()
                 self.thread.join()
             if self.error is not None:
                 raise self.error
+            while self.pending:
+                self._output(self.pending.pop(0))
             con = self.con
             con.execute("begin transaction")
-            described = self.described + _load_outputs(con, self.out, self.config)
-            _write_contents(con, described)
-            con.execute("commit")
-            con.execute("checkpoint")
+            _write_contents(con, self.described)
+            _commit(con)
             con.execute("use memory")
             con.execute("detach handoff")
         except (duckdb.Error, pl.exceptions.PolarsError, OSError) as err:
@@ -168,7 +198,7 @@ class Writer:
 
     def abandon(self) -> None:
         """Stop without touching the database in place (the half-written copy goes)."""
-        if self.thread is not None:
+        if self.thread is not None and self.thread.ident is not None:
             self.thread.join()
         self._close()
         _remove(self.tmp)
@@ -177,6 +207,13 @@ class Writer:
         if self.con is not None:
             self.con.close()
             self.con = None
+
+
+def _commit(con: duckdb.DuckDBPyConnection) -> None:
+    # a checkpoint after every commit: the file's layout follows the fixed sequence of
+    # commits, not where the write was when DuckDB chose to checkpoint
+    con.execute("commit")
+    con.execute("checkpoint")
 
 
 def _remove(path: Path) -> None:
@@ -232,32 +269,29 @@ def _describe_inputs(con: duckdb.DuckDBPyConnection, config: ModelConfig) -> lis
     return rows
 
 
-def _load_outputs(con: duckdb.DuckDBPyConnection, out: Path, config: ModelConfig) -> list[dict]:
-    """Copy every registered output found in out/ into a table; comment it; its contents rows."""
-    rows = []
-    for table in outputs.registry(config).values():
-        if table.file is None:
-            continue
-        files = sorted(out.glob(table.file))
-        if not files:
-            continue
-        params = {"files": [str(f) for f in files]}
-        source = "read_parquet($files, union_by_name = true)"
-        present = [r[0] for r in con.execute(f"describe select * from {source}", params).fetchall()]
-        casts = [
-            f"cast({_ident(c.name)} as {c.enum}) as {_ident(c.name)}"
-            for c in table.columns
-            if c.enum and c.name in present
-        ]
-        replace = f" replace ({', '.join(casts)})" if casts else ""
-        con.execute(f"create table {_ident(table.name)} as select *{replace} from {source}", params)
-        columns = {c.name: _comment(c, config) for c in table.columns}
-        _comment_table(con, table.name, table.description, columns)
-        rows.append(
-            _entry(con, table.name, "output", table.description, _data_through(table, files),
-                   table.file)
-        )  # fmt: skip
-    return rows
+def _load_output(
+    con: duckdb.DuckDBPyConnection, out: Path, table: outputs.Table, config: ModelConfig
+) -> dict | None:
+    """Copy a registered output found in out/ into a table and comment it: its contents row
+    (None when out/ does not hold it)."""
+    files = sorted(out.glob(table.file))
+    if not files:
+        return None
+    params = {"files": [str(f) for f in files]}
+    source = "read_parquet($files, union_by_name = true)"
+    present = [r[0] for r in con.execute(f"describe select * from {source}", params).fetchall()]
+    casts = [
+        f"cast({_ident(c.name)} as {c.enum}) as {_ident(c.name)}"
+        for c in table.columns
+        if c.enum and c.name in present
+    ]
+    replace = f" replace ({', '.join(casts)})" if casts else ""
+    con.execute(f"create table {_ident(table.name)} as select *{replace} from {source}", params)
+    columns = {c.name: _comment(c, config) for c in table.columns}
+    _comment_table(con, table.name, table.description, columns)
+    return _entry(
+        con, table.name, "output", table.description, _data_through(table, files), table.file
+    )
 
 
 def _data_through(table: outputs.Table, files: list[Path]) -> dt.date | None:

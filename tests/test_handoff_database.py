@@ -156,20 +156,28 @@ def test_a_corrupt_output_makes_build_fail_on_one_line_and_keeps_the_old_file(
     assert not leftovers  # no temp file left
 
 
-def test_writing_the_inputs_ahead_gives_the_same_file_and_a_failure_keeps_the_old(
-    tmp_path: Path, real_package
+def test_writing_ahead_gives_the_same_file_and_a_failure_keeps_the_old(
+    tmp_path: Path, real_package, handoff_out: Path
 ) -> None:
     from riskscore.commands import common
 
     out = tmp_path / "out"
+    shutil.copytree(handoff_out, out)
     first = database.build(real_package, out).read_bytes()
-    (out / database.DATABASE).unlink()
-    # ahead: the dataset tables written on a thread while the "command" works
-    with common.database_ahead(out, real_package):
-        common.refresh_database(out, real_package)
-    assert (out / database.DATABASE).read_bytes() == first
-    with pytest.raises(RuntimeError), common.database_ahead(out, real_package):
+    # ahead: the dataset tables and the outputs before the changed ones written on a thread
+    # while the "command" works; started by the command, or at the rewrite
+    for changing, started in ((("backtest.parquet",), True), ((), False), (("x",), True)):
+        (out / database.DATABASE).unlink()
+        with common.database_ahead(out, real_package, changing) as start:
+            if started:
+                start()
+            common.refresh_database(out, real_package)
+        assert (out / database.DATABASE).read_bytes() == first, changing
+    with pytest.raises(RuntimeError), common.database_ahead(out, real_package) as start:
+        start()
         raise RuntimeError("the command failed before its outputs were written")
     assert (out / database.DATABASE).read_bytes() == first
     leftovers = [p.name for p in out.iterdir() if p.name.startswith(".") and p.name not in KEPT]
     assert not leftovers  # the half-written copy went with the failure
+
+

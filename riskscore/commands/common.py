@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
@@ -179,19 +179,24 @@ _AHEAD: contextvars.ContextVar = contextvars.ContextVar("database_ahead", defaul
 
 
 @contextlib.contextmanager
-def database_ahead(out: Path, package: Package) -> Iterator[None]:
-    """Outside `riskscore all`, start writing the database's input tables now, on a thread of
-    their own, for the command's `refresh_database` to finish once its outputs are written
-    (the same file, sooner); a command that ends without that leaves the database as it was."""
+def database_ahead(
+    out: Path, package: Package, changing: Collection[str] = ()
+) -> Iterator[Callable[[], None]]:
+    """Outside `riskscore all`, write the database's input tables, and the outputs before the
+    first one the command changes (`changing`: files relative to out/), on a thread of their
+    own, for the command's `refresh_database` to finish once its outputs are written (the same
+    file, sooner). Yields `start`: the command calls it when the rest of its work leaves a core
+    free (else the thread starts at the rewrite). A command that ends without the rewrite
+    leaves the database as it was."""
     from riskscore import database
 
     if _RUN.get() is not None:  # inside `riskscore all` the rewrite waits for the run's end
-        yield
+        yield lambda: None
         return
-    writer = database.Writer(package, out, ahead=True)
+    writer = database.Writer(package, out, ahead=True, changing=changing)
     token = _AHEAD.set(writer)
     try:
-        yield
+        yield writer.start
     finally:
         if _AHEAD.get() is writer:  # not finished: the command failed before its rewrite
             writer.abandon()
