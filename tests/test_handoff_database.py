@@ -179,5 +179,3 @@ def test_writing_ahead_gives_the_same_file_and_a_failure_keeps_the_old(
     assert (out / database.DATABASE).read_bytes() == first
     leftovers = [p.name for p in out.iterdir() if p.name.startswith(".") and p.name not in KEPT]
     assert not leftovers  # the half-written copy went with the failure
-
-
