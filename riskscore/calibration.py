@@ -35,21 +35,19 @@ def signal_columns(frame: pl.DataFrame, signals: tuple[str, ...]) -> np.ndarray:
     return np.column_stack(columns)
 
 
-def _enough(rows: logistic.Rows, country: np.ndarray) -> bool:
-    positive = rows.y == 1
-    return (
-        rows.weight[positive].sum() >= MIN_TRAIN_POSITIVES
-        and np.unique(country[positive]).size >= MIN_TRAIN_EPISODES
-    )
-
-
 def _fit_each(
     rows: logistic.Rows, train: np.ndarray, country: int
 ) -> tuple[np.ndarray, list[Curve]]:
     """For each training selection (a row of `train`, fits x rows): whether it holds enough
-    positives (countries in key column `country`), and the curves of those that do, solved
-    together from the curve on every row."""
-    enough = np.array([_enough(rows.take(t), rows.key[t, country]) for t in train], dtype=bool)
+    positives (at least MIN_TRAIN_POSITIVES units from MIN_TRAIN_EPISODES countries, the
+    countries in key column `country`), and the curves of those that do, solved together
+    from the curve on every row."""
+    positive = rows.y == 1
+    _, code = np.unique(rows.key[positive, country], return_inverse=True)
+    chosen = train[:, positive].astype(float)
+    units = chosen @ rows.weight[positive]
+    countries = ((chosen @ np.eye(code.max(initial=-1) + 1)[code]) > 0).sum(axis=1)
+    enough = (units >= MIN_TRAIN_POSITIVES) & (countries >= MIN_TRAIN_EPISODES)
     pooled = logistic.fit_many(rows, rows.weight[None, :], REGULARISATION_C)[0]
     return enough, logistic.fit_many(rows, rows.weight * train[enough], REGULARISATION_C, pooled)
 
@@ -68,7 +66,7 @@ def expanding(
     y = frame[f"label_{horizon}d"].cast(pl.Float64).to_numpy()
     labelled = np.isfinite(y)
     # a label is known before a month starts iff the month in which it became known began
-    # earlier, so units merge per month known (and per country for positives: `_enough`)
+    # earlier, so units merge per month known (and per country for positives: `_fit_each`)
     known_month = (
         (frame["as_of"] + dt.timedelta(days=horizon)).dt.month_start().to_physical().to_numpy()
     )

@@ -255,6 +255,31 @@ def test_the_newton_fit_matches_scikit_learn() -> None:
     assert ours.intercept == pytest.approx(theirs.intercept_[0], abs=1e-5)
 
 
+def test_fits_solved_together_match_fits_one_by_one_and_wait_for_enough_positives() -> None:
+    rng = np.random.default_rng(5)
+    x = np.r_[rng.normal(size=(60, 2)), np.zeros((40, 2))]
+    y = (rng.random(100) < 0.3).astype(float)
+    country = np.arange(100) % 4
+    rows = logistic.compress(x, y, country[:, None])
+    # training selections by (country, label), the same on the rows before and after merging:
+    # everything, every country but 0, the negatives and country 1's positives
+    rules = [lambda c, lab: c >= 0, lambda c, lab: c != 0, lambda c, lab: (c == 1) | (lab == 0)]
+    train = np.array([rule(rows.key[:, 0], rows.y) for rule in rules])
+    together = logistic.fit_many(rows, rows.weight * train, calibration.REGULARISATION_C)
+    for rule, curve in zip(rules, together, strict=True):
+        kept = rule(country, y)
+        alone = logistic.fit(x[kept], y[kept], calibration.REGULARISATION_C)
+        np.testing.assert_allclose(curve.predict(x), alone.predict(x), atol=1e-8)
+    # enough: MIN_TRAIN_POSITIVES positive units (weights count) from MIN_TRAIN_EPISODES countries
+    positives = np.flatnonzero(rows.y == 1)
+    few = np.zeros(len(rows.y), bool)
+    few[positives[: calibration.MIN_TRAIN_POSITIVES - 1]] = True
+    just = few.copy()
+    just[positives[calibration.MIN_TRAIN_POSITIVES - 1]] = True
+    enough, curves = calibration._fit_each(rows, np.array([few, just, train[0]]), country=0)
+    assert enough.tolist() == [False, True, True] and len(curves) == 2
+
+
 def test_reliability_bins_and_calibration_errors() -> None:
     label = np.array([0, 0, 0, 1, 1, 0, 1, 1, 1, 1])
     probability = np.array([0.05, 0.05, 0.05, 0.05, 0.55, 0.55, 0.55, 0.55, 0.95, 0.95])
