@@ -90,7 +90,8 @@ def score_dates(
     partial_dates: Collection[dt.date] = (),
 ) -> tuple[ModelRun, ModelRun]:
     """Every member scored on every date, and on the package cutoff (what the model card
-    describes), in one engine (no lineage lists: neither needs them).
+    describes), in one engine (scores and factor values only: neither needs contribution
+    rows).
 
     On `partial_dates` only the members with a crypto action in the package are scored:
     without one a member's exposure, hence its score, is 0, so every score there is the same
@@ -99,7 +100,11 @@ def score_dates(
     partial = db.Partial(frozenset(partial_dates) - {package.cutoff}, acting)
     with model.Engine(package.tables, config) as engine:
         run = model.concat(
-            list(engine.batches([*dates, package.cutoff], lineage=False, partial=partial))
+            list(
+                engine.batches(
+                    [*dates, package.cutoff], lineage=False, partial=partial, contributions=False
+                )
+            )
         )
     at_cutoff = model.on_dates(run, [package.cutoff])
     return (run if package.cutoff in dates else model.on_dates(run, dates)), at_cutoff
@@ -109,7 +114,7 @@ def panel(run: ModelRun, units: pl.DataFrame) -> pl.DataFrame:
     """The scored units: every member at the month ends, the acting member on action days
     (a month end that is also an action day is one month-end unit)."""
     scored = run.scores.select(*PANEL_KEYS, *PILLAR_COLUMNS).join(
-        factor_values(run.contributions, run.config), on=["iso3", "as_of"], how="left"
+        run.factor_values(), on=["iso3", "as_of"], how="left"
     )
     month_end_days = units.filter(pl.col("unit") == "month_end")["as_of"]
     monthly = scored.filter(pl.col("as_of").is_in(month_end_days.implode())).with_columns(

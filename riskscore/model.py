@@ -49,8 +49,18 @@ class ModelRun:
     `keys` (iso3, as_of, country) orders the rows of `inputs` and `result`, the arrays the
     formula worked on, so the Monte Carlo and the challenger can reuse them."""
 
+    def factor_values(self) -> pl.DataFrame:
+        """One row per key (iso3, as_of) with each factor's scaled value (0-10); null where
+        the factor is not observed (the values the contribution rows carry)."""
+        result = formula.evaluate(self.inputs, self.params)
+        scaled = np.where(self.inputs.observed, result.scaled[0], np.nan)
+        names = self.config.factors()["factor"].to_list()
+        return self.keys.select("iso3", "as_of").with_columns(
+            pl.Series(name, scaled[:, i]).fill_nan(None) for i, name in enumerate(names)
+        )
+
     scores: pl.DataFrame
-    contributions: pl.DataFrame
+    contributions: pl.DataFrame | None  # None when the run was asked for scores only
     action_points: pl.DataFrame
     config: ModelConfig
     keys: pl.DataFrame
@@ -133,10 +143,15 @@ class Engine:
         self.con.close()
 
     def run(
-        self, as_of_dates: list[dt.date], lineage: bool = True, partial: db.Partial | None = None
+        self,
+        as_of_dates: list[dt.date],
+        lineage: bool = True,
+        partial: db.Partial | None = None,
+        contributions: bool = True,
     ) -> ModelRun:
         """Score every IMF member on every date (on `partial.dates`, only `partial.members`),
-        using only what was known on that date."""
+        using only what was known on that date; without `contributions`, no contribution rows
+        (the run's arrays still give every factor's value)."""
         if not as_of_dates:
             raise ValueError("no as-of dates to score")
         con = self.con.cursor()
@@ -144,7 +159,7 @@ class Engine:
             frames = features(con, as_of_dates, lineage, self.prebuilt, partial)
         finally:
             con.close()
-        return _score(frames, self.config)
+        return _score(frames, self.config, contributions)
 
     def batches(
         self,
@@ -153,6 +168,7 @@ class Engine:
         workers: int = WORKERS,
         progress: Callable[[int, int], None] | None = None,
         partial: db.Partial | None = None,
+        contributions: bool = True,
     ) -> Iterator[ModelRun]:
         """The dates in batches of at most BATCH_ROWS member-dates (BATCH_ROWS_LINEAGE with
         lineage), scored `workers` at a time and yielded in date order; memory holds a few
@@ -169,12 +185,17 @@ class Engine:
         chunks = [dates[i : i + size] for i in range(0, len(dates), size)]
         done = 0
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-            pending = [pool.submit(self.run, chunk, lineage, partial) for chunk in chunks[:workers]]
+            pending = [
+                pool.submit(self.run, chunk, lineage, partial, contributions)
+                for chunk in chunks[:workers]
+            ]
             for index in range(len(chunks)):
                 result = pending[index].result()
                 following = index + workers
                 if following < len(chunks):
-                    pending.append(pool.submit(self.run, chunks[following], lineage, partial))
+                    pending.append(
+                        pool.submit(self.run, chunks[following], lineage, partial, contributions)
+                    )
                 pending[index] = None  # let the batch go once it is consumed
                 done += len(chunks[index])
                 if progress:
@@ -250,7 +271,7 @@ def on_dates(run: ModelRun, dates: Iterable[dt.date]) -> ModelRun:
     return replace(
         run,
         scores=run.scores.filter(on),
-        contributions=run.contributions.filter(on),
+        contributions=None if run.contributions is None else run.contributions.filter(on),
         action_points=run.action_points.filter(on),
         keys=run.keys[rows],
         inputs=run.inputs.subset(rows),
@@ -263,7 +284,9 @@ def concat(runs: list[ModelRun]) -> ModelRun:
         return runs[0]
     return ModelRun(
         scores=pl.concat([r.scores for r in runs]),
-        contributions=pl.concat([r.contributions for r in runs]),
+        contributions=None
+        if runs[0].contributions is None
+        else pl.concat([r.contributions for r in runs]),
         action_points=pl.concat([r.action_points for r in runs]),
         config=runs[0].config,
         keys=pl.concat([r.keys for r in runs]),
@@ -272,7 +295,9 @@ def concat(runs: list[ModelRun]) -> ModelRun:
     )
 
 
-def _score(frames: dict[str, pl.DataFrame], config: ModelConfig) -> ModelRun:
+def _score(
+    frames: dict[str, pl.DataFrame], config: ModelConfig, contributions: bool = True
+) -> ModelRun:
     keys = frames["country_dates"].select("iso3", "as_of", "country")
     actions = with_row(frames["actions__points"], keys)
     model_inputs = inputs(
@@ -283,7 +308,9 @@ def _score(frames: dict[str, pl.DataFrame], config: ModelConfig) -> ModelRun:
     action_points = actions.with_columns(points=pl.Series(result.action_points[0])).drop("row")
     return ModelRun(
         scores=_scores(keys, result, model_inputs, config),
-        contributions=_contributions(keys, result, model_inputs, frames["factors__cells"], config),
+        contributions=_contributions(keys, result, model_inputs, frames["factors__cells"], config)
+        if contributions
+        else None,
         action_points=action_points,
         config=config,
         keys=keys,

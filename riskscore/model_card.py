@@ -78,8 +78,7 @@ def coverage(
         first = str(dates.min()) if dates is not None and dates.len() else ""
         last = str(dates.max()) if dates is not None and dates.len() else ""
         rows.append([name, str(frame.height), column or "", first, last])
-    scores, contributions = _scored(package, config, as_of, out, scored)
-    factors = backtest.factor_values(contributions, config)
+    scores, factors = _scored(package, config, as_of, out, scored)
     observed = factors.select(pl.exclude("iso3", "as_of").is_not_null().mean())
     factor_rows = [[name, f"{observed[name][0]:.0%}"] for name in observed.columns]
     complete = (scores["completeness"] == 1).mean()
@@ -344,14 +343,17 @@ def _scored(
     out: Path | None,
     scored: ModelRun | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The scores and factor values as of `as_of`: from `scored`, the outputs in `out` made
+    for that date, data and config, or a run of the model."""
     if scored is not None and scored.scores["as_of"].unique().to_list() == [as_of]:
-        return scored.scores, scored.contributions
+        return scored.scores, scored.factor_values()
     files = [out / pipeline.OUTPUT_VIEWS[n] for n in ("scores", "contributions")] if out else []
     provenance = pipeline.metadata(package, config)
     if files and all(pipeline.made_from(f, provenance, as_of=as_of.isoformat()) for f in files):
-        return pl.read_parquet(files[0]), pl.read_parquet(files[1])
+        contributions = pl.read_parquet(files[1])
+        return pl.read_parquet(files[0]), backtest.factor_values(contributions, config)
     run, _ = pipeline.run_model([as_of], config=config, package=package)
-    return run.scores, run.contributions
+    return run.scores, run.factor_values()
 
 
 def build(

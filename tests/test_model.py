@@ -202,3 +202,25 @@ def test_a_partial_date_gives_its_members_the_scores_and_ranks_of_a_whole_one(
     assert on_day["score"].gt(0).any()  # members above 0 are among them, so ranks can be judged
     expected = whole.filter(pl.col("as_of") == partial_day, pl.col("iso3").is_in(list(acting)))
     assert_frame_equal(on_day, expected)
+
+
+def test_factor_values_from_the_arrays_equal_those_in_the_contribution_rows(real_history) -> None:
+    from riskscore import backtest
+
+    from_rows = backtest.factor_values(real_history.contributions, real_history.config)
+    from_arrays = real_history.factor_values()
+    assert from_arrays.height == real_history.scores.height
+    assert from_arrays.select(pl.exclude("iso3", "as_of").is_null().sum()).row(0) != (0,) * 13
+    assert_frame_equal(
+        from_arrays.sort("as_of", "iso3"), from_rows.sort("as_of", "iso3"), check_dtypes=False
+    )
+
+
+def test_a_run_without_contribution_rows_scores_the_same(real_package) -> None:
+    dates = [dt.date(2021, 6, 30), dt.date(2025, 6, 30)]
+    with model.Engine(real_package.tables) as engine:
+        full = engine.run(dates, lineage=False)
+        bare = engine.run(dates, lineage=False, contributions=False)
+    assert bare.contributions is None and model.on_dates(bare, dates[:1]).contributions is None
+    assert_frame_equal(bare.scores, full.scores)
+    assert_frame_equal(bare.factor_values(), full.factor_values())
