@@ -225,11 +225,8 @@ def run(
     reps: int = metrics.BOOTSTRAP_REPS,
     seed: int = metrics.BOOTSTRAP_SEED,
     progress: Callable[[str], None] | None = None,
-    scored_hook: Callable[[], None] | None = None,
 ) -> Backtest:
-    """Score the units, label them, fit the probability curves on past data, and measure.
-    `scored_hook` is called once the units are scored: the rest runs mostly on one core, so a
-    command starts its database write then."""
+    """Score the units, label them, fit the probability curves on past data, and measure."""
     config = config or load_config()
     say = progress or (lambda _: None)
     responses = package.tables["imf_crypto_responses"]
@@ -243,8 +240,6 @@ def run(
     whole = set(units.filter(pl.col("unit") == "month_end")["as_of"]) | {end}
     dates = sorted(set(units["as_of"]))
     scored, at_cutoff = score_dates(package, config, dates, set(dates) - whole)
-    if scored_hook is not None:
-        scored_hook()
     threshold = float(config.raw["bands"]["elevated"])
     opposing = outcomes.opposing_responses(responses)
     frame = outcomes.label(panel(scored, units), opposing, observed_on)

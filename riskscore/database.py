@@ -84,7 +84,7 @@ def build(package, out: Path, config: ModelConfig | None = None) -> Path:
 class Writer:
     """out/riskscore.duckdb written as a fixed sequence of commits: the inputs (the dataset and
     config tables), then each registered output found in out/, in registry order, then the
-    table of contents. With `ahead`, a thread of its own (started by `start`) writes the inputs
+    table of contents. With `ahead`, a thread of its own, started at once, writes the inputs
     and then the outputs before the first one the command changes (`changing`: files relative
     to out/), so the command computes its outputs meanwhile (DuckDB works outside the GIL);
     `finish` writes the rest. Either way the same statements run in the same order, so the
@@ -109,13 +109,9 @@ class Writer:
         self.thread = None
         if ahead:
             self.thread = threading.Thread(target=self._behind, args=(package,))
+            self.thread.start()
         else:
             self._caught(self._inputs, package)
-
-    def start(self) -> None:
-        """Begin writing ahead (once; a writer not made `ahead` has nothing to start)."""
-        if self.thread is not None and self.thread.ident is None:
-            self.thread.start()
 
     def _behind(self, package) -> None:
         """The inputs and the unchanged outputs, on a thread that yields the CPU to the
@@ -169,7 +165,6 @@ class Writer:
         """Add the outputs not yet written and the table of contents; put the file in place."""
         try:
             if self.thread is not None:
-                self.start()
                 self.thread.join()
             if self.error is not None:
                 raise self.error
@@ -198,7 +193,7 @@ class Writer:
 
     def abandon(self) -> None:
         """Stop without touching the database in place (the half-written copy goes)."""
-        if self.thread is not None and self.thread.ident is not None:
+        if self.thread is not None:
             self.thread.join()
         self._close()
         _remove(self.tmp)

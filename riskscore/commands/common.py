@@ -179,24 +179,21 @@ _AHEAD: contextvars.ContextVar = contextvars.ContextVar("database_ahead", defaul
 
 
 @contextlib.contextmanager
-def database_ahead(
-    out: Path, package: Package, changing: Collection[str] = ()
-) -> Iterator[Callable[[], None]]:
-    """Outside `riskscore all`, write the database's input tables, and the outputs before the
-    first one the command changes (`changing`: files relative to out/), on a thread of their
-    own, for the command's `refresh_database` to finish once its outputs are written (the same
-    file, sooner). Yields `start`: the command calls it when the rest of its work leaves a core
-    free (else the thread starts at the rewrite). A command that ends without the rewrite
-    leaves the database as it was."""
+def database_ahead(out: Path, package: Package, changing: Collection[str] = ()) -> Iterator[None]:
+    """Outside `riskscore all`, start writing the database now, on a thread of its own: the
+    input tables, then the outputs before the first one the command changes (`changing`: files
+    relative to out/), for the command's `refresh_database` to finish once its outputs are
+    written (the same file, sooner). A command that ends without that leaves the database as
+    it was."""
     from riskscore import database
 
     if _RUN.get() is not None:  # inside `riskscore all` the rewrite waits for the run's end
-        yield lambda: None
+        yield
         return
     writer = database.Writer(package, out, ahead=True, changing=changing)
     token = _AHEAD.set(writer)
     try:
-        yield writer.start
+        yield
     finally:
         if _AHEAD.get() is writer:  # not finished: the command failed before its rewrite
             writer.abandon()

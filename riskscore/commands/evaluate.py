@@ -105,9 +105,9 @@ def backtest(
     if reps < 0:
         common.fail(f"--reps must be >= 0, got {reps}", 2)
     package, config = common.load_package(datasets, out), load_config()
-    with common.database_ahead(out, package, backtesting.OUTPUT_FILES) as start_database:
+    with common.database_ahead(out, package, backtesting.OUTPUT_FILES):
         with terminal.progress("backtest", total=backtesting.PROGRESS_STEPS) as bar:
-            result = backtesting.run(package, config, day, reps, seed, bar.step, start_database)
+            result = backtesting.run(package, config, day, reps, seed, bar.step)
         with outputset.staging(out, "backtest"):
             paths = backtesting.write(result, package, config, out)
         for path in paths:
