@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
+import hashlib
 import os
+import shutil
 import threading
 from collections.abc import Callable, Collection
 from pathlib import Path
@@ -29,6 +32,8 @@ DATABASE = "riskscore.duckdb"
 # 1.1 and every later release open it; without this DuckDB 2 writes a format only 2.x reads.
 STORAGE_VERSION = "v1.1.0"
 CONTENTS = "contents"
+# out/.inputs-<key>.duckdb: the input tables as last written, copied instead of written again
+INPUTS_CACHE_PREFIX = ".inputs-"
 PACKAGE_META = "package_meta"
 
 CONFIG_TABLES: dict[str, tuple[str, dict[str, str]]] = {
@@ -133,25 +138,19 @@ class Writer:
             self.error = err
 
     def _inputs(self, package) -> None:
+        """The input tables: copied from out/'s cache when it holds this package, config and
+        code's (the same bytes; the thread then spends no CPU on them), else written anew and
+        cached. Either way the file is then opened again, so both paths continue from the same
+        state and write the same bytes."""
         self.out.mkdir(parents=True, exist_ok=True)
         _remove(self.tmp)
-        # one writer thread: the same outputs give the same file bytes
-        self.con = con = db.connect(threads=1)
-        # FSST builds its string symbol table from a random sample, so it alone would make
-        # two writes of the same tables differ in bytes; dictionary compression stays on.
-        con.execute("set disabled_compression_methods = 'fsst'")
-        con.execute(
-            f"attach '{_literal(self.tmp)}' as handoff (storage_version '{STORAGE_VERSION}')"
-        )
-        con.execute("use handoff")
-        con.execute("begin transaction")  # one commit, not one per table and comment
-        _create_enums(con, self.config)
-        meta = {"data_sha256": [package.data_sha256], "datasets": [str(package.directory)]}
-        db.load_frames(con, package.tables)
-        db.load_frames(con, {PACKAGE_META: pl.DataFrame(meta)})
-        db.load_frames(con, self.config.tables())
-        self.described = _describe_inputs(con, self.config)
-        _commit(con)
+        cached = self.out / f"{INPUTS_CACHE_PREFIX}{_inputs_key(package, self.config)}.duckdb"
+        if not (_copy_cached(cached, self.tmp) and _holds(self.tmp, package)):
+            _remove(self.tmp)
+            _write_inputs(self.tmp, package, self.config)
+            _cache(self.tmp, cached)
+        self.con = con = _open(self.tmp)
+        self.described = _input_entries(con)
 
     def _output(self, table: outputs.Table) -> None:
         """One registered output, if out/ holds it, in a commit of its own."""
@@ -211,6 +210,94 @@ def _commit(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("checkpoint")
 
 
+def _open(path: Path) -> duckdb.DuckDBPyConnection:
+    """A connection writing to the database file at `path` (created if absent)."""
+    # one writer thread: the same outputs give the same file bytes
+    con = db.connect(threads=1)
+    # FSST builds its string symbol table from a random sample, so it alone would make
+    # two writes of the same tables differ in bytes; dictionary compression stays on.
+    con.execute("set disabled_compression_methods = 'fsst'")
+    con.execute(f"attach '{_literal(path)}' as handoff (storage_version '{STORAGE_VERSION}')")
+    con.execute("use handoff")
+    return con
+
+
+def _write_inputs(path: Path, package, config: ModelConfig) -> None:
+    """The dataset and config tables, commented, in one commit; the file closed after it."""
+    con = _open(path)
+    try:
+        con.execute("begin transaction")  # one commit, not one per table and comment
+        _create_enums(con, config)
+        meta = {"data_sha256": [package.data_sha256], "datasets": [str(package.directory)]}
+        db.load_frames(con, package.tables)
+        db.load_frames(con, {PACKAGE_META: pl.DataFrame(meta)})
+        db.load_frames(con, config.tables())
+        _describe_inputs(con, config)
+        _commit(con)
+        con.execute("use memory")
+        con.execute("detach handoff")
+    finally:
+        con.close()
+
+
+@functools.cache
+def _code_sha256() -> str:
+    """Every source file of riskscore, hashed: any change to how the inputs are read, typed
+    or described makes a new cache key."""
+    digest = hashlib.sha256()
+    root = Path(__file__).resolve().parent
+    for path in sorted(root.rglob("*.py")):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _inputs_key(package, config: ModelConfig) -> str:
+    """What the input tables' bytes depend on: the data, where they were read, the config,
+    the code, and the DuckDB and polars versions."""
+    parts = [package.data_sha256, str(package.directory), config.sha256, _code_sha256(),
+             duckdb.__version__, pl.__version__, STORAGE_VERSION]  # fmt: skip
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:20]
+
+
+def _copy_cached(cached: Path, target: Path) -> bool:
+    """Copy the cached inputs file (a regular file in out/, never a link) to `target`."""
+    try:
+        if cached.is_symlink() or not cached.is_file():
+            return False
+        shutil.copyfile(cached, target)
+    except OSError:
+        return False
+    return True
+
+
+def _holds(path: Path, package) -> bool:
+    """Whether the database file at `path` opens and was written from `package`'s data."""
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+        try:
+            row = con.execute(f"select data_sha256, datasets from {PACKAGE_META}").fetchone()
+        finally:
+            con.close()
+    except duckdb.Error:
+        return False
+    return row == (package.data_sha256, str(package.directory))
+
+
+def _cache(path: Path, cached: Path) -> None:
+    """Keep a copy of the inputs file as out/'s cache (the only one: older keys go). A
+    failure costs only speed."""
+    tmp = cached.with_name(f"{cached.name}.{os.getpid()}.tmp")
+    try:
+        shutil.copyfile(path, tmp)
+        os.replace(tmp, cached)
+        for old in cached.parent.glob(f"{INPUTS_CACHE_PREFIX}*.duckdb"):
+            if old != cached:
+                old.unlink(missing_ok=True)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+
+
 def _remove(path: Path) -> None:
     path.unlink(missing_ok=True)
     Path(f"{path}.wal").unlink(missing_ok=True)
@@ -248,17 +335,23 @@ def _comment_table(
     con.execute(";\n".join(statements))  # one call: a round trip per comment adds up
 
 
-def _describe_inputs(con: duckdb.DuckDBPyConnection, config: ModelConfig) -> list[dict]:
-    """Comment the dataset and config tables; their rows for `contents`."""
-    rows = []
+def _describe_inputs(con: duckdb.DuckDBPyConnection, config: ModelConfig) -> None:
+    """Comment the dataset and config tables."""
     for name, table in outputs.dataset_tables().items():
         _comment_table(con, name, table.description, {c.name: c.description for c in table.columns})
-        rows.append(_entry(con, name, "dataset", table.description, None, table.file))
     for name, (description, columns) in CONFIG_TABLES.items():
         if name == "cfg_scalars":
             present = [r[0] for r in con.execute("describe cfg_scalars").fetchall()]
             columns = {c: f"model.toml: {c.replace('_', ' ', 1)}" for c in present}
         _comment_table(con, name, description, columns)
+
+
+def _input_entries(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """The dataset and config tables' rows for `contents`."""
+    rows = []
+    for name, table in outputs.dataset_tables().items():
+        rows.append(_entry(con, name, "dataset", table.description, None, table.file))
+    for name, (description, _) in CONFIG_TABLES.items():
         kind = "meta" if name == PACKAGE_META else "config"
         rows.append(_entry(con, name, kind, description, None, "riskscore/config/model.toml"))
     return rows

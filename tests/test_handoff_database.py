@@ -141,6 +141,17 @@ def test_score_refreshes_the_database_with_the_new_output(tmp_path: Path) -> Non
 KEPT = {".lock", ".validated.json"}
 
 
+def _leftovers(out: Path) -> list[str]:
+    """Hidden files in out/ other than the lock, the stamp and the inputs cache."""
+    return [
+        p.name
+        for p in out.iterdir()
+        if p.name.startswith(".")
+        and p.name not in KEPT
+        and not (p.name.startswith(database.INPUTS_CACHE_PREFIX) and p.suffix == ".duckdb")
+    ]
+
+
 def test_a_corrupt_output_makes_build_fail_on_one_line_and_keeps_the_old_file(
     tmp_path: Path,
 ) -> None:
@@ -152,8 +163,7 @@ def test_a_corrupt_output_makes_build_fail_on_one_line_and_keeps_the_old_file(
     assert result.exit_code == 1 and "riskscore.duckdb: not written" in result.output
     assert len(result.output.strip().splitlines()) == 1 and "Traceback" not in result.output
     assert (out / database.DATABASE).read_bytes() == before
-    leftovers = [p.name for p in out.iterdir() if p.name.startswith(".") and p.name not in KEPT]
-    assert not leftovers  # no temp file left
+    assert not _leftovers(out)  # no temp file left
 
 
 def test_writing_ahead_gives_the_same_file_and_a_failure_keeps_the_old(
@@ -174,5 +184,32 @@ def test_writing_ahead_gives_the_same_file_and_a_failure_keeps_the_old(
     with pytest.raises(RuntimeError), common.database_ahead(out, real_package):
         raise RuntimeError("the command failed before its outputs were written")
     assert (out / database.DATABASE).read_bytes() == first
-    leftovers = [p.name for p in out.iterdir() if p.name.startswith(".") and p.name not in KEPT]
-    assert not leftovers  # the half-written copy went with the failure
+    assert not _leftovers(out)  # the half-written copy went with the failure
+
+
+def test_the_cached_inputs_give_the_same_file_and_a_bad_cache_is_written_again(
+    tmp_path: Path, real_package, handoff_out: Path
+) -> None:
+    out = tmp_path / "out"
+    shutil.copytree(handoff_out, out)
+    for old in out.glob(f"{database.INPUTS_CACHE_PREFIX}*"):
+        old.unlink()
+    fresh = database.build(real_package, out).read_bytes()  # no cache: written, then cached
+    (cached,) = out.glob(f"{database.INPUTS_CACHE_PREFIX}*.duckdb")
+    assert database.build(real_package, out).read_bytes() == fresh  # from the cache
+    # a cache that is not a database, or not of this package, or a link, is not used
+    original = cached.read_bytes()
+    other = tmp_path / "other.duckdb"
+    shutil.copyfile(out / database.DATABASE, other)
+    con = duckdb.connect(str(other))
+    con.execute(f"update {database.PACKAGE_META} set data_sha256 = 'another package'")
+    con.close()
+    for plant in (b"not a database", other.read_bytes()):
+        cached.write_bytes(plant)
+        assert database.build(real_package, out).read_bytes() == fresh
+        assert cached.read_bytes() == original  # written anew
+    cached.unlink()
+    cached.symlink_to(other)
+    assert database.build(real_package, out).read_bytes() == fresh
+    assert not cached.is_symlink() and cached.read_bytes() == original
+    assert not _leftovers(out)
