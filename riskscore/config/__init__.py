@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import tomllib
 from dataclasses import dataclass
@@ -119,7 +120,13 @@ class ModelConfig:
 def load(path: Path | None = None) -> ModelConfig:
     """Read and check the model config (weights positive where required, bands ordered)."""
     path = path or DEFAULT_PATH
-    data = path.read_bytes()
+    return _parsed(path, path.read_bytes())
+
+
+@functools.lru_cache(maxsize=4)
+def _parsed(path: Path, data: bytes) -> ModelConfig:
+    """The config these bytes hold, parsed and checked once per process (a command asks for
+    it a dozen times; nothing changes a ModelConfig)."""
     raw = tomllib.loads(data.decode("utf-8"))
     config = ModelConfig(raw=raw, sha256=hashlib.sha256(data).hexdigest(), path=path)
     _check(config)
