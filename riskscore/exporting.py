@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from riskscore import database, outputs
+from riskscore import database, db, outputs
 
 TABLES = ("scores", "contributions", "history", "uncertainty", "sources")
 FORMATS = ("csv", "xlsx")
@@ -75,7 +75,7 @@ def read_tables(out: Path) -> tuple[dict[str, pl.DataFrame], list[str]]:
     try:
         listed = con.execute("select table_name from duckdb_tables()").fetchall()
         present = [name for name in TABLES if (name,) in listed]
-        frames = {name: con.sql(f'select * from "{name}"').pl() for name in present}
+        frames = {name: db.table(con, name) for name in present}
     finally:
         con.close()
     return frames, [name for name in TABLES if name not in frames]

@@ -104,7 +104,7 @@ def features(
         cells = "select row_index, column_index, raw_value, observed from factors__cells"
     return {
         "country_dates": db.table(con, "country_dates", order_by="as_of, iso3"),
-        "factors__cells": con.sql(cells).pl(),
+        "factors__cells": db.frame_of(con.sql(cells)),
         "actions__points": db.table(
             con, "actions__points", order_by="as_of, iso3, announced_on, action_id"
         ),
