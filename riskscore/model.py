@@ -7,7 +7,9 @@ the score and its exact decomposition. This module moves data between the two.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -122,10 +124,14 @@ class Engine:
 
     def __init__(self, tables: dict[str, pl.DataFrame], config: ModelConfig | None = None):
         self.config = config or load_config()
-        db.sql_models()  # parse the models once, before any batch thread needs them
+        # the models are parsed (by DuckDB, outside the GIL) while the tables load; once, before
+        # any batch thread needs them (a parse error is raised below, by build_layer)
+        parsing = threading.Thread(target=_parse_models)
+        parsing.start()
         self.con = db.connect(threads=1, memory_limit=MEMORY_LIMIT)
         db.load_frames(self.con, tables)
         db.load_frames(self.con, self.config.tables())
+        parsing.join()
         # staging reads no date: built once here, read by every batch; the package tables and
         # staging models only staging reads are then dropped (a panel of cloned members holds
         # millions of rows). A dropped model stays named as built, so no batch builds it again.
@@ -201,6 +207,11 @@ class Engine:
                 if progress:
                     progress(done, len(dates))
                 yield result
+
+
+def _parse_models() -> None:
+    with contextlib.suppress(db.SqlModelError):
+        db.sql_models()
 
 
 def run(
