@@ -52,10 +52,13 @@ def write_parquet(frame: pl.DataFrame, path: Path, metadata: dict[str, str]) -> 
     table = frame.to_arrow()
     name, fields = field_metadata(frame, path)
     if fields:
-        table = table.cast(
-            pa.schema(
+        # the same columns under a described schema (Table.cast would import pyarrow.compute,
+        # about 0.05 s, to convert nothing)
+        table = pa.Table.from_arrays(
+            table.columns,
+            schema=pa.schema(
                 [f.with_metadata(fields[f.name]) if f.name in fields else f for f in table.schema]
-            )
+            ),
         )
     merged = dict(table.schema.metadata or {})
     merged.update({f"{METADATA_PREFIX}{k}".encode(): str(v).encode() for k, v in metadata.items()})
@@ -99,7 +102,12 @@ class ParquetStream:
                 meta[f"{METADATA_PREFIX}table"] = name
             schema = described.with_metadata(meta)
             self.writer = pq.ParquetWriter(self.tmp, schema, compression="zstd")
-        self.writer.write_table(table.cast(self.writer.schema))
+        schema = self.writer.schema
+        if [f.type for f in table.schema] == [f.type for f in schema]:  # the usual case
+            table = pa.Table.from_arrays(table.columns, schema=schema)
+        else:  # a batch typed differently (say, a column all null): converted
+            table = table.cast(schema)
+        self.writer.write_table(table)
         self.rows += frame.height
 
     def __enter__(self) -> ParquetStream:

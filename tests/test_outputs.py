@@ -153,3 +153,15 @@ def test_a_built_database_is_not_trusted_once_the_csv_files_change(tmp_path: Pat
     replace_in_file(data / "crypto_actions.csv", "ACT-PAK-006,PAK,", "ACT-PAK-006,PAQ,")
     result = runner.invoke(app, ["score", "--datasets", str(data), "--out", str(out)])
     assert result.exit_code == 1 and "foreign_key:countries.iso3: 'PAQ'" in result.output
+
+
+def test_a_streamed_parquet_takes_a_later_batch_typed_differently(tmp_path: Path) -> None:
+    path = tmp_path / "history.parquet"
+    first = pl.DataFrame({"iso3": ["PAK"], "score": [1.0]})
+    with export.ParquetStream(path, {"freq": "day"}) as stream:
+        stream.write(first)
+        stream.write(pl.DataFrame({"iso3": ["SLV"], "score": [None]}))  # a Null-typed column
+    written = pl.read_parquet(path)
+    assert written["iso3"].to_list() == ["PAK", "SLV"] and written["score"].to_list() == [1.0, None]
+    assert written.schema == first.schema
+    assert pq.read_schema(path).field("score").metadata[b"description"]  # still described
