@@ -13,7 +13,9 @@ narrow terminal they are printed as plain space-aligned columns, never truncated
 
 from __future__ import annotations
 
+import os
 import re
+import sys
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -154,12 +156,27 @@ class _Silent:
     reset = advance = update
 
 
+def _may_be_terminal(stream: object) -> bool:
+    """False when rich would certainly not treat `stream` as a terminal: not a tty, and none of
+    the variables that make rich treat it as one (TTY_COMPATIBLE, FORCE_COLOR) is set."""
+    if "TTY_COMPATIBLE" in os.environ or "FORCE_COLOR" in os.environ:
+        return True
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return bool(isatty and isatty())
+    except (OSError, ValueError):  # a closed or detached stream
+        return False
+
+
 @contextmanager
 def progress(description: str, total: float | None = None) -> Iterator[Steps]:
     """A transient progress bar on stderr, for a step that can take more than two seconds.
 
     Hidden when stderr is not a terminal, so pipes and logs get no bar at all.
     """
+    if not _may_be_terminal(sys.stderr):  # settled without rich (importing it costs 30 ms)
+        yield Steps(_Silent(), None)
+        return
     err = console(stderr=True)
     if not err.is_terminal:  # nothing to draw: rich.progress is not even imported
         yield Steps(_Silent(), None)

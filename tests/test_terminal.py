@@ -229,3 +229,17 @@ def test_the_console_script_runs_the_app_then_freezes_the_collector(monkeypatch,
         assert gc.get_freeze_count() > 0  # the exit skips the collector's last passes
     finally:
         gc.unfreeze()  # this test process goes on
+
+
+@pytest.mark.parametrize("forced", [None, ("FORCE_COLOR", "1"), ("TTY_COMPATIBLE", "1")])
+def test_progress_draws_only_on_what_rich_takes_for_a_terminal(monkeypatch, forced) -> None:
+    for name in ("FORCE_COLOR", "TTY_COMPATIBLE"):
+        monkeypatch.delenv(name, raising=False)
+    if forced:
+        monkeypatch.setenv(*forced)
+    stderr = io.StringIO()  # not a tty
+    monkeypatch.setattr(sys, "stderr", stderr)
+    with terminal.progress("scoring", total=2) as bar:
+        bar.step("first")
+        bar.step("second")
+    assert bool(stderr.getvalue()) == bool(forced)
