@@ -190,7 +190,8 @@ class Engine:
         size = min(size, -(-len(dates) // max(1, workers)))
         chunks = [dates[i : i + size] for i in range(0, len(dates), size)]
         done = 0
-        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        # the workers are the parallelism: BLAS threads of their own would only contend
+        with _one_blas_thread(workers > 1), ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
             pending = [
                 pool.submit(self.run, chunk, lineage, partial, contributions)
                 for chunk in chunks[:workers]
@@ -207,6 +208,17 @@ class Engine:
                 if progress:
                     progress(done, len(dates))
                 yield result
+
+
+@contextlib.contextmanager
+def _one_blas_thread(limit: bool) -> Iterator[None]:
+    if not limit:
+        yield
+        return
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
 
 
 def _parse_models() -> None:
