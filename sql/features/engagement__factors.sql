@@ -5,7 +5,7 @@ country_dates as (select * from country_dates),
 
 programs as (select * from engagement__programs),
 
-credit as (select * from stg_imf_positions),
+credit_news as (select * from stg_imf_credit_news),
 
 responses as (select * from stg_imf_crypto_responses),
 
@@ -15,23 +15,7 @@ stances as (select * from cfg_attention_stance),
 
 params as (select * from cfg_scalars),
 
--- IMF credit outstanding comes from two publishers with different lags, so the latest known
--- figure is the one for the latest date among those published by then: first find, at each
--- publication day, the best figure known that day, then take the latest publication day
-credit_news as (
-    select
-        a.iso3,
-        a.known_on,
-        arg_max(b.credit_usd_m, (b.as_of, b.known_on)) as credit_usd_m,
-        arg_max(b.source_id, (b.as_of, b.known_on)) as source_id,
-        max(b.as_of) as credit_as_of
-    from (select distinct iso3, known_on from credit) as a
-    inner join credit as b
-        on b.iso3 = a.iso3
-        and b.known_on <= a.known_on
-    group by a.iso3, a.known_on
-),
-
+-- per as-of date, the latest publication day on or before it and the best figure known then
 latest_credit as (
     select
         cd.iso3,
