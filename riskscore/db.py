@@ -234,13 +234,17 @@ def run_models(
     keep: Iterable[str] | None = None,
     sql_dir: Path | None = None,
     prebuilt: Iterable[str] = (),
+    read_once: Iterable[str] = (),
 ) -> None:
     """Create the SQL models in dependency order, as temporary tables and views of this
     connection (so parallel connections to one database never collide). With `keep`, only
     the models those need run:
     a model read by exactly one other is a view (inlined where it is read, so the engine can
     skip its unused columns), the others are materialised once and dropped as soon as the last
-    model reading them has run (memory stays bounded by what is live)."""
+    model reading them has run (memory stays bounded by what is live). A kept model that the
+    caller reads in one query and no model reads (`read_once`) is a view too: that query
+    computes it, with only the columns it selects; what it reads stays until the connection
+    closes."""
     create_macros(con, sql_dir)
     models = sql_models(sql_dir)
     by_name = {m.name: m for m in models}
@@ -268,6 +272,7 @@ def run_models(
         name: "view" if keep is not None and readers[name] == 1 and name not in kept else "table"
         for name in wanted
     }
+    kind.update({name: "view" for name in read_once if name in kept and readers[name] == 0})
     kind.update(dict.fromkeys(set(prebuilt) & wanted, PREBUILT))  # read, never made or dropped
     for model in models:
         if model.name not in wanted or kind[model.name] == PREBUILT:

@@ -100,7 +100,8 @@ def features(
     evidence and source lists stay empty. `prebuilt`: models the database already holds;
     `partial`: dates on which only some members are scored."""
     db.bind_as_of_dates(con, as_of_dates, lineage, partial)
-    db.run_models(con, keep=OUTPUT_MODELS, prebuilt=prebuilt)
+    # the cells are read once, below: as a view, without lineage its lists are never built
+    db.run_models(con, keep=OUTPUT_MODELS, prebuilt=prebuilt, read_once=("factors__cells",))
     cells = "select * from factors__cells"
     if not lineage:  # numeric columns only: straight into numpy, no frame
         cells = "select row_index, column_index, raw_value, observed from factors__cells"

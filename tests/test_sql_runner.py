@@ -66,6 +66,26 @@ def test_models_run_in_dependency_order_and_intermediates_are_dropped(tmp_path: 
     assert tables == {"raw", "c"}  # a, b and a_ were dropped after their last reader ran
 
 
+def test_a_model_read_once_by_the_caller_is_a_view_over_inputs_kept_for_it(
+    tmp_path: Path,
+) -> None:
+    root = write_models(
+        tmp_path,
+        {
+            "staging/a": 'select v, [v] as ids from "raw"',
+            "features/b": "select v + 1 as v, ids from a",  # read by c and by the caller
+            "features/c": "select v * 2 as v, ids from b",  # read by the caller only
+        },
+    )
+    con = duckdb.connect()
+    con.execute('create table "raw" as select 5 as v')
+    db.run_models(con, keep=["b", "c"], sql_dir=root, read_once=["b", "c"])
+    views = {r[0] for r in con.execute("select view_name from duckdb_views()").fetchall()}
+    tables = {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()}
+    assert "c" in views and "b" in tables  # b feeds c: computed once, not per reader
+    assert con.execute("select v from c").fetchall() == [(12,)]  # its inputs are still there
+
+
 def test_a_cycle_names_its_models(tmp_path: Path) -> None:
     root = write_models(
         tmp_path,
