@@ -52,9 +52,6 @@ class Rows:
     weight: np.ndarray
     key: np.ndarray
 
-    def take(self, mask: np.ndarray) -> Rows:
-        return Rows(self.x[mask], self.y[mask], self.weight[mask], self.key[mask])
-
 
 def _count_distinct(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The distinct rows in sorted order and how often each occurs (np.unique(axis=0) does
