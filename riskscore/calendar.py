@@ -96,8 +96,9 @@ def mission_due(
     units: pl.DataFrame, tables: dict[str, pl.DataFrame], horizons: tuple[int, ...]
 ) -> pl.DataFrame:
     """`units` (iso3, as_of, score) with mission_due_{h}d for each horizon (0 or 1)."""
-    expected = next_mission(units, tables)
-    frame = units.join(expected, on=["iso3", "as_of"], how="left")
+    # the signal needs a score above 0, so the calendar is looked up only for those units
+    expected = next_mission(units.filter(pl.col("score") > 0), tables)
+    frame = units.join(expected, on=["iso3", "as_of"], how="left", maintain_order="left")
     columns = []
     for h in horizons:
         within = pl.lit(False)

@@ -346,3 +346,37 @@ def test_backtest_command_writes_units_metrics_and_probabilities(tmp_path: Path)
 def test_backtest_rejects_negative_resamples(tmp_path: Path) -> None:
     result = runner.invoke(app, ["backtest", "--out", str(tmp_path), "--reps", "-1"])
     assert result.exit_code == 2 and "--reps" in result.output
+
+
+def test_mission_due_counts_expected_reviews_and_article_iv_boards_for_exposed_members() -> None:
+    from riskscore import calendar
+
+    tables = {
+        "imf_arrangements": pl.DataFrame(
+            {"iso3": ["AAA"], "arrangement_id": ["AAA-EFF"], "instrument_kind": ["lending"],
+             "approved_on": [D(2024, 1, 10)], "ended_on": [None], "expires_on": [D(2027, 1, 9)]},
+            schema_overrides={"ended_on": pl.Date},
+        ),
+        "imf_reviews": pl.DataFrame(
+            {"arrangement_id": ["AAA-EFF", "AAA-EFF"],
+             "completed_on": [D(2024, 7, 1), D(2025, 3, 1)]}
+        ),
+        "imf_article_iv": pl.DataFrame(
+            {"iso3": ["BBB", "BBB"], "event": ["board_concluded", "mission_concluded"],
+             "event_on": [D(2023, 5, 1), D(2024, 3, 1)]}
+        ),
+    }  # fmt: skip
+    units = pl.DataFrame(
+        {"iso3": ["AAA", "AAA", "AAA", "BBB", "BBB", "CCC"],
+         # a review is due 182 days after the last completed one (2024-12-30, then 2025-08-30)
+         "as_of": [D(2024, 11, 1), D(2024, 11, 1), D(2025, 3, 2), D(2024, 4, 1), D(2024, 4, 1),
+                   D(2024, 4, 1)],
+         "score": [5.0, 0.0, 5.0, 5.0, 0.0, 5.0]}
+    )  # fmt: skip
+    due = calendar.mission_due(units, tables, (90, 365))
+    # AAA: due 2024-12-30, within 90 days of 2024-11-01 but only with a score above 0; from
+    # 2025-03-02 the next is 2025-08-30 (181 days). BBB: a mission without a Board yet puts
+    # the Board 60 days after it (2024-04-30). CCC: no calendar at all.
+    assert due["mission_due_90d"].to_list() == [1.0, 0.0, 0.0, 1.0, 0.0, 0.0]
+    assert due["mission_due_365d"].to_list() == [1.0, 0.0, 1.0, 1.0, 0.0, 0.0]
+    assert due.select("iso3", "as_of", "score").equals(units)
