@@ -51,16 +51,6 @@ class ModelRun:
     `keys` (iso3, as_of, country) orders the rows of `inputs` and `result`, the arrays the
     formula worked on, so the Monte Carlo and the challenger can reuse them."""
 
-    def factor_values(self) -> pl.DataFrame:
-        """One row per key (iso3, as_of) with each factor's scaled value (0-10); null where
-        the factor is not observed (the values the contribution rows carry)."""
-        result = formula.evaluate(self.inputs, self.params)
-        scaled = np.where(self.inputs.observed, result.scaled[0], np.nan)
-        names = self.config.factors()["factor"].to_list()
-        return self.keys.select("iso3", "as_of").with_columns(
-            pl.Series(name, scaled[:, i]).fill_nan(None) for i, name in enumerate(names)
-        )
-
     scores: pl.DataFrame
     contributions: pl.DataFrame | None  # None when the run was asked for scores only
     action_points: pl.DataFrame
@@ -68,6 +58,17 @@ class ModelRun:
     keys: pl.DataFrame
     inputs: formula.Inputs
     params: formula.Params
+
+    def factor_values(self) -> pl.DataFrame:
+        """One row per key (iso3, as_of) with each factor's scaled value (0-10); null where
+        the factor is not observed (the values the contribution rows carry), from the formula
+        run again on the run's arrays (it keeps its inputs, not every intermediate array)."""
+        result = formula.evaluate(self.inputs, self.params)
+        scaled = np.where(self.inputs.observed, result.scaled[0], np.nan)
+        names = self.config.factors()["factor"].to_list()
+        return self.keys.select("iso3", "as_of").with_columns(
+            pl.Series(name, scaled[:, i]).fill_nan(None) for i, name in enumerate(names)
+        )
 
 
 def published_params(config: ModelConfig) -> formula.Params:
