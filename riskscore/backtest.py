@@ -98,7 +98,7 @@ def score_dates(
     and so is every rank (a tie at 0 takes the rank after the last score above 0)."""
     acting = frozenset(package.tables["crypto_actions"]["iso3"].to_list())
     partial = db.Partial(frozenset(partial_dates) - {package.cutoff}, acting)
-    with model.Engine(package.tables, config) as engine:
+    with model.Engine(package.tables, config, package.cache_dir) as engine:
         run = model.concat(
             list(
                 engine.batches(

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import functools
 import hashlib
 import os
 import shutil
@@ -23,14 +22,14 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from riskscore import db, export, outputs
+from riskscore import db, export, outputs, settings
 from riskscore.config import ModelConfig
 from riskscore.config import load as load_config
 
 DATABASE = "riskscore.duckdb"
 # The oldest storage format that holds everything written here (ENUMs, comments, lists): DuckDB
 # 1.1 and every later release open it; without this DuckDB 2 writes a format only 2.x reads.
-STORAGE_VERSION = "v1.1.0"
+STORAGE_VERSION = db.STORAGE_VERSION
 CONTENTS = "contents"
 # out/.inputs-<key>.duckdb: the input tables as last written, copied instead of written again
 INPUTS_CACHE_PREFIX = ".inputs-"
@@ -220,7 +219,7 @@ def _open(path: Path) -> duckdb.DuckDBPyConnection:
     # every commit checkpoints at once (see _commit): a threshold of one byte makes the commit
     # write the data to the file itself, instead of to the log first (same bytes, less work)
     con.execute("set checkpoint_threshold = '1b'")
-    con.execute(f"attach '{_literal(path)}' as handoff (storage_version '{STORAGE_VERSION}')")
+    con.execute(f"attach '{db.sql_literal(path)}' as handoff (storage_version '{STORAGE_VERSION}')")
     con.execute("use handoff")
     return con
 
@@ -243,22 +242,10 @@ def _write_inputs(path: Path, package, config: ModelConfig) -> None:
         con.close()
 
 
-@functools.cache
-def _code_sha256() -> str:
-    """Every source file of riskscore, hashed: any change to how the inputs are read, typed
-    or described makes a new cache key."""
-    digest = hashlib.sha256()
-    root = Path(__file__).resolve().parent
-    for path in sorted(root.rglob("*.py")):
-        digest.update(str(path.relative_to(root)).encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
 def _inputs_key(package, config: ModelConfig) -> str:
     """What the input tables' bytes depend on: the data, where they were read, the config,
     the code, and the DuckDB and polars versions."""
-    parts = [package.data_sha256, str(package.directory), config.sha256, _code_sha256(),
+    parts = [package.data_sha256, str(package.directory), config.sha256, settings.code_sha256(),
              duckdb.__version__, pl.__version__, STORAGE_VERSION]  # fmt: skip
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:20]
 
@@ -306,11 +293,6 @@ def _remove(path: Path) -> None:
     Path(f"{path}.wal").unlink(missing_ok=True)
 
 
-def _literal(value: object) -> str:
-    """A SQL string literal body (DDL takes no bound parameters)."""
-    return str(value).replace("'", "''")
-
-
 def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -321,7 +303,7 @@ def _comment(column: outputs.Column, config: ModelConfig) -> str:
 
 
 def _create_enums(con: duckdb.DuckDBPyConnection, config: ModelConfig) -> None:
-    values = ", ".join(f"'{_literal(v)}'" for v in outputs.band_order(config))
+    values = ", ".join(f"'{db.sql_literal(v)}'" for v in outputs.band_order(config))
     con.execute(f"create type {outputs.BAND} as enum ({values})")
 
 
@@ -329,9 +311,9 @@ def _comment_table(
     con: duckdb.DuckDBPyConnection, name: str, description: str, columns: dict[str, str]
 ) -> None:
     present = {r[0] for r in con.execute(f"describe {_ident(name)}").fetchall()}
-    statements = [f"comment on table {_ident(name)} is '{_literal(description)}'"]
+    statements = [f"comment on table {_ident(name)} is '{db.sql_literal(description)}'"]
     statements += [
-        f"comment on column {_ident(name)}.{_ident(column)} is '{_literal(text)}'"
+        f"comment on column {_ident(name)}.{_ident(column)} is '{db.sql_literal(text)}'"
         for column, text in columns.items()
         if column in present and text
     ]

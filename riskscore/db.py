@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -23,6 +24,9 @@ import polars as pl
 from riskscore import settings
 
 LAYERS = ("staging", "features")
+# DuckDB 1.1's file format: every release from 1.1 on opens it, and unlike the newer formats it
+# carries no random identifier, so the same tables always give the same file bytes
+STORAGE_VERSION = "v1.1.0"
 MACROS_FILE = "macros.sql"
 
 
@@ -215,6 +219,58 @@ def build_layer(
             raise SqlModelError(f"{model.path}: {err}") from err
         built.append(model.name)
     return frozenset(built)
+
+
+def save_tables(con: duckdb.DuckDBPyConnection, names: Iterable[str], path: Path) -> None:
+    """Copy tables of `con` into a new DuckDB file at `path`, which appears whole or not at
+    all (written beside it, then renamed over it)."""
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    # the same tables give the same bytes (FSST samples at random): like the hand-off database
+    before = con.execute("select current_setting('disabled_compression_methods')").fetchone()[0]
+    con.execute("set disabled_compression_methods = 'fsst'")
+    try:
+        con.execute(f"attach '{sql_literal(tmp)}' as saved (storage_version '{STORAGE_VERSION}')")
+        try:
+            con.execute("begin transaction")
+            for name in sorted(names):
+                con.execute(f'create table saved."{name}" as select * from "{name}"')
+            con.execute("commit")
+            con.execute("checkpoint saved")
+        finally:
+            con.execute("detach saved")
+        os.replace(tmp, path)
+    finally:
+        con.execute(f"set disabled_compression_methods = '{sql_literal(before)}'")
+        tmp.unlink(missing_ok=True)
+
+
+def load_tables(con: duckdb.DuckDBPyConnection, path: Path, names: Iterable[str]) -> bool:
+    """Copy exactly the tables `names` from the DuckDB file at `path` (a regular file, never
+    a link) into `con`; False, with nothing copied, when it does not hold exactly those."""
+    wanted = sorted(names)
+    if path.is_symlink() or not path.is_file():
+        return False
+    try:
+        con.execute(f"attach '{sql_literal(path)}' as saved (read_only)")
+    except duckdb.Error:
+        return False
+    try:
+        held = con.execute(
+            "select table_name from duckdb_tables() where database_name = 'saved'"
+        ).fetchall()
+        if sorted(row[0] for row in held) != wanted:
+            return False
+        for name in wanted:
+            con.execute(f'create table "{name}" as select * from saved."{name}"')
+        return True
+    finally:
+        con.execute("detach saved")
+
+
+def sql_literal(value: object) -> str:
+    """A SQL string literal's body (DDL such as ATTACH or COMMENT takes no bound parameters)."""
+    return str(value).replace("'", "''")
 
 
 def read_only_by(layer: str, sql_dir: Path | None = None) -> frozenset[str]:

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import duckdb
 import numpy as np
 import polars as pl
 
-from riskscore import db, formula
+from riskscore import db, formula, settings
 from riskscore.config import ModelConfig
 from riskscore.config import load as load_config
 
@@ -42,6 +44,8 @@ OUTPUT_MODELS = ("country_dates", "factors__cells", "actions__points", "exposure
 IMPUTED_FACTOR = "missing_value_imputed"
 IMPUTED_LABEL = "No factor observed: pillar set to its missing value"
 IMPUTED_POSITION = 99
+# out/.staging-<key>.duckdb: the staging layer as last built from the same tables, config and code
+STAGING_CACHE_PREFIX = ".staging-"
 
 
 @dataclass(frozen=True)
@@ -124,22 +128,41 @@ class Engine:
     (temporary tables, fixed summation order), so batches can run side by side and the result
     never depends on how they were scheduled."""
 
-    def __init__(self, tables: dict[str, pl.DataFrame], config: ModelConfig | None = None):
+    def __init__(
+        self,
+        tables: dict[str, pl.DataFrame],
+        config: ModelConfig | None = None,
+        cache_dir: Path | None = None,
+    ):
+        """`cache_dir` (a command's out/) keeps the staging layer of these tables, config and
+        code in a file (`STAGING_CACHE_PREFIX`<key>.duckdb), read instead of built again."""
         self.config = config or load_config()
         # the models are parsed (by DuckDB, outside the GIL) while the tables load; once, before
         # any batch thread needs them (a parse error is raised below, by build_layer)
         parsing = threading.Thread(target=_parse_models)
         parsing.start()
         self.con = db.connect(threads=1, memory_limit=MEMORY_LIMIT)
-        db.load_frames(self.con, tables)
-        db.load_frames(self.con, self.config.tables())
+        cached = _staging_cache(cache_dir, tables, self.config) if cache_dir else None
         parsing.join()
         # staging reads no date: built once here, read by every batch; the package tables and
         # staging models only staging reads are then dropped (a panel of cloned members holds
         # millions of rows). A dropped model stays named as built, so no batch builds it again.
+        staging = frozenset(m.name for m in db.sql_models() if m.layer == "staging")
+        unread = db.read_only_by("staging")
+        kept = staging - unread
+        if cached is not None and db.load_tables(self.con, cached, kept):
+            db.load_frames(self.con, {n: f for n, f in tables.items() if n not in unread})
+            db.load_frames(self.con, self.config.tables())
+            db.create_macros(self.con)
+            self.prebuilt = staging
+            return
+        db.load_frames(self.con, tables)
+        db.load_frames(self.con, self.config.tables())
         self.prebuilt = db.build_layer(self.con, "staging")
-        for name in sorted(db.read_only_by("staging") & (set(tables) | self.prebuilt)):
+        for name in sorted(unread & (set(tables) | self.prebuilt)):
             self.con.execute(f'drop table "{name}"')
+        if cached is not None:
+            _keep_staging(self.con, kept, cached)
 
     def __enter__(self) -> Engine:
         return self
@@ -223,6 +246,32 @@ def _one_blas_thread(limit: bool) -> Iterator[None]:
         yield
 
 
+def _staging_cache(cache_dir: Path, tables: dict[str, pl.DataFrame], config: ModelConfig) -> Path:
+    """Where the staging layer of these tables, config and code is kept: the key hashes every
+    table's rows (polars' row hashes, stable within a polars version), the config, the code and
+    SQL, and the DuckDB and polars versions."""
+    digest = hashlib.sha256()
+    for name in sorted(tables):
+        frame = tables[name]
+        digest.update(f"{name}:{frame.schema}".encode())
+        digest.update(frame.hash_rows().to_numpy().tobytes())
+    for part in (config.sha256, settings.code_sha256(), duckdb.__version__, pl.__version__):
+        digest.update(part.encode())
+    return cache_dir / f"{STAGING_CACHE_PREFIX}{digest.hexdigest()[:20]}.duckdb"
+
+
+def _keep_staging(con: duckdb.DuckDBPyConnection, names: frozenset[str], cached: Path) -> None:
+    """Save the staging tables as out/'s only staging cache; a failure costs only speed."""
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        db.save_tables(con, names, cached)
+        for old in cached.parent.glob(f"{STAGING_CACHE_PREFIX}*.duckdb"):
+            if old != cached:
+                old.unlink(missing_ok=True)
+    except (OSError, duckdb.Error):
+        return
+
+
 def _parse_models() -> None:
     with contextlib.suppress(db.SqlModelError):
         db.sql_models()
@@ -233,10 +282,11 @@ def run(
     as_of_dates: list[dt.date],
     config: ModelConfig | None = None,
     lineage: bool = True,
+    cache_dir: Path | None = None,
 ) -> ModelRun:
     """Score every IMF member on every date, using only what was known on that date (one
-    batch, in memory; see Engine.batches for long panels)."""
-    with Engine(tables, config) as engine:
+    batch, in memory; see Engine.batches for long panels; `cache_dir`: see Engine)."""
+    with Engine(tables, config, cache_dir) as engine:
         return engine.run(as_of_dates, lineage)
 
 

@@ -38,6 +38,7 @@ class Package:
     tables: dict[str, pl.DataFrame]
     data_sha256: str
     validated: stamp.Stamp | None = None  # what a validated-stamp for these tables records
+    cache_dir: Path | None = None  # the out/ it was read for: where derived tables may be cached
 
     def observed_through(self, table: str) -> dt.date | None:
         """The day up to which a missing row of `table` means "did not happen"."""
@@ -86,7 +87,8 @@ def load_package(
     report = validate_package(datasets, today=today, trusted=trusted)
     if not report.ok:
         raise InvalidPackage(report)
-    return Package(datasets, report.clean_tables(), report.data_sha256, report.stamp())
+    cache_dir = cache.parent if cache is not None else None
+    return Package(datasets, report.clean_tables(), report.data_sha256, report.stamp(), cache_dir)
 
 
 def period_ends(start: dt.date, end: dt.date, freq: str = "quarter") -> list[dt.date]:
@@ -154,7 +156,8 @@ def run_model(
 ) -> tuple[model.ModelRun, Package]:
     """Validate the package (unless given) and score every member on every date."""
     package = package or load_package(datasets)
-    return model.run(package.tables, dates, config or load_config()), package
+    run = model.run(package.tables, dates, config or load_config(), cache_dir=package.cache_dir)
+    return run, package
 
 
 def score(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -22,6 +24,18 @@ def sql_dir() -> Path:
         if candidate.is_dir():
             return candidate
     raise FileNotFoundError("sql/ directory not found next to the riskscore package")
+
+
+@functools.cache
+def code_sha256() -> str:
+    """Every riskscore source file and SQL model, hashed: the identity of the code, for the
+    caches in out/ whose contents any change to it could alter."""
+    digest = hashlib.sha256()
+    files = sorted(PACKAGE_DIR.rglob("*.py")) + sorted(sql_dir().rglob("*.sql"))
+    for path in files:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def method_file() -> Path:

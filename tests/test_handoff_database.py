@@ -14,7 +14,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from riskscore import database, outputs
+from riskscore import database, model, outputs
 from riskscore.cli import app
 
 OLD_DUCKDB = "1.1.3"  # the oldest release the file promises to open in
@@ -142,13 +142,16 @@ KEPT = {".lock", ".validated.json"}
 
 
 def _leftovers(out: Path) -> list[str]:
-    """Hidden files in out/ other than the lock, the stamp and the inputs cache."""
+    """Hidden files in out/ other than the lock, the stamp and the two caches."""
     return [
         p.name
         for p in out.iterdir()
         if p.name.startswith(".")
         and p.name not in KEPT
-        and not (p.name.startswith(database.INPUTS_CACHE_PREFIX) and p.suffix == ".duckdb")
+        and not (
+            p.name.startswith((database.INPUTS_CACHE_PREFIX, model.STAGING_CACHE_PREFIX))
+            and p.suffix == ".duckdb"
+        )
     ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import duckdb
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
@@ -224,3 +225,47 @@ def test_a_run_without_contribution_rows_scores_the_same(real_package) -> None:
     assert bare.contributions is None and model.on_dates(bare, dates[:1]).contributions is None
     assert_frame_equal(bare.scores, full.scores)
     assert_frame_equal(bare.factor_values(), full.factor_values())
+
+
+def test_a_staging_cache_gives_the_same_scores_and_a_bad_one_is_built_again(
+    real_package, tmp_path
+) -> None:
+    dates = [dt.date(2021, 6, 30), dt.date(2025, 6, 30)]
+
+    def scores(cache_dir=None) -> pl.DataFrame:
+        with model.Engine(real_package.tables, cache_dir=cache_dir) as engine:
+            return engine.run(dates).contributions
+
+    def staged(path) -> set[str]:
+        con = duckdb.connect(str(path), read_only=True)
+        names = {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()}
+        con.close()
+        return names
+
+    fresh = scores()
+    assert_frame_equal(scores(tmp_path), fresh)  # built, then kept
+    (cached,) = tmp_path.glob(f"{model.STAGING_CACHE_PREFIX}*.duckdb")
+    kept, kept_bytes, when = staged(cached), cached.read_bytes(), cached.stat().st_mtime_ns
+    assert "stg_macro_releases" in kept and "stg_countries" in kept
+    assert_frame_equal(scores(tmp_path), fresh)  # read from the cache, not written again
+    assert cached.stat().st_mtime_ns == when
+    # not a database, a database of other tables, a link: built again and kept anew
+    other = tmp_path / "other.duckdb"
+    con = duckdb.connect(str(other))
+    con.execute("create table stg_countries as select 1 as x")
+    con.close()
+    for plant in (b"not a database", other.read_bytes()):
+        cached.write_bytes(plant)
+        assert_frame_equal(scores(tmp_path), fresh)
+        assert cached.read_bytes() == kept_bytes  # written anew, the same bytes
+    cached.unlink()
+    cached.symlink_to(other)
+    assert_frame_equal(scores(tmp_path), fresh)
+    assert not cached.is_symlink() and cached.read_bytes() == kept_bytes
+    assert staged(other) == {"stg_countries"}  # the link's target untouched
+    # other tables or another config: another key, and the older cache goes
+    changed = {**real_package.tables, "countries": real_package.tables["countries"].head(150)}
+    with model.Engine(changed, cache_dir=tmp_path):
+        pass
+    assert [p for p in tmp_path.glob(f"{model.STAGING_CACHE_PREFIX}*")] != [cached]
+    assert len(list(tmp_path.glob(f"{model.STAGING_CACHE_PREFIX}*"))) == 1

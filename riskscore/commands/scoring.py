@@ -81,7 +81,7 @@ def history(
     if not dates:
         common.fail(f"no {freq} end between {first} and {last}", 2)
     with (
-        model.Engine(package.tables) as engine,
+        model.Engine(package.tables, cache_dir=package.cache_dir) as engine,
         terminal.progress(f"scoring {len(dates)} dates", total=len(dates)) as bar,
         outputset.staging(out, "history"),
     ):
