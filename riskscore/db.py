@@ -255,6 +255,7 @@ def load_tables(con: duckdb.DuckDBPyConnection, path: Path, names: Iterable[str]
         con.execute(f"attach '{sql_literal(path)}' as saved (read_only)")
     except duckdb.Error:
         return False
+    copied: list[str] = []
     try:
         held = con.execute(
             "select table_name from duckdb_tables() where database_name = 'saved'"
@@ -263,7 +264,12 @@ def load_tables(con: duckdb.DuckDBPyConnection, path: Path, names: Iterable[str]
             return False
         for name in wanted:
             con.execute(f'create table "{name}" as select * from saved."{name}"')
+            copied.append(name)
         return True
+    except duckdb.Error:  # a damaged file: what was copied goes, the caller builds anew
+        for name in copied:
+            con.execute(f'drop table "{name}"')
+        return False
     finally:
         con.execute("detach saved")
 

@@ -91,7 +91,7 @@ def load(out: Path, as_of: dt.date, package: pipeline.Package, config: ModelConf
     quarter_ends = pipeline.period_ends(pipeline.HISTORY_START, as_of, "quarter")
     # the run always covers as_of: the action points behind each score are not in out/
     dates = sorted({as_of, *([] if history_ok else quarter_ends)})
-    run = model.run(package.tables, dates, config)
+    run = model.run(package.tables, dates, config, cache_dir=package.cache_dir)
 
     data_through = provenance.get("data_through")
     if current_ok:
