@@ -281,9 +281,7 @@ def _cache(path: Path, cached: Path) -> None:
     try:
         shutil.copyfile(path, tmp)
         os.replace(tmp, cached)
-        for old in cached.parent.glob(f"{INPUTS_CACHE_PREFIX}*.duckdb"):
-            if old != cached:
-                old.unlink(missing_ok=True)
+        db.drop_older_caches(cached, INPUTS_CACHE_PREFIX)
     except OSError:
         tmp.unlink(missing_ok=True)
 

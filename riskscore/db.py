@@ -274,6 +274,14 @@ def load_tables(con: duckdb.DuckDBPyConnection, path: Path, names: Iterable[str]
         con.execute("detach saved")
 
 
+def drop_older_caches(cached: Path, prefix: str) -> None:
+    """Remove the other `prefix`*.duckdb caches beside `cached`: out/ keeps one of each kind,
+    the one for the current data, config and code."""
+    for old in cached.parent.glob(f"{prefix}*.duckdb"):
+        if old != cached:
+            old.unlink(missing_ok=True)
+
+
 def sql_literal(value: object) -> str:
     """A SQL string literal's body (DDL such as ATTACH or COMMENT takes no bound parameters)."""
     return str(value).replace("'", "''")

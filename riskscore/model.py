@@ -265,9 +265,7 @@ def _keep_staging(con: duckdb.DuckDBPyConnection, names: frozenset[str], cached:
     try:
         cached.parent.mkdir(parents=True, exist_ok=True)
         db.save_tables(con, names, cached)
-        for old in cached.parent.glob(f"{STAGING_CACHE_PREFIX}*.duckdb"):
-            if old != cached:
-                old.unlink(missing_ok=True)
+        db.drop_older_caches(cached, STAGING_CACHE_PREFIX)
     except (OSError, duckdb.Error):
         return
 
