@@ -174,11 +174,9 @@ def progress(description: str, total: float | None = None) -> Iterator[Steps]:
 
     Hidden when stderr is not a terminal, so pipes and logs get no bar at all.
     """
-    if not _may_be_terminal(sys.stderr):  # settled without rich (importing it costs 30 ms)
-        yield Steps(_Silent(), None)
-        return
-    err = console(stderr=True)
-    if not err.is_terminal:  # nothing to draw: rich.progress is not even imported
+    # nothing to draw: rich.progress is not imported, nor rich at all when the stream settles it
+    err = console(stderr=True) if _may_be_terminal(sys.stderr) else None
+    if err is None or not err.is_terminal:
         yield Steps(_Silent(), None)
         return
     from rich.progress import (
