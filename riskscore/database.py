@@ -31,7 +31,8 @@ DATABASE = "riskscore.duckdb"
 # 1.1 and every later release open it; without this DuckDB 2 writes a format only 2.x reads.
 STORAGE_VERSION = db.STORAGE_VERSION
 CONTENTS = "contents"
-# out/.inputs-<key>.duckdb: the input tables as last written, copied instead of written again
+# out/.inputs-<n>-<key>.duckdb: the file as last written up to the input tables and the first n
+# outputs (n = 0: the inputs alone), copied instead of written again
 INPUTS_CACHE_PREFIX = ".inputs-"
 PACKAGE_META = "package_meta"
 
@@ -126,9 +127,10 @@ class Writer:
         self._caught(self._ahead, package)
 
     def _ahead(self, package) -> None:
-        self._inputs(package)
-        while self.pending and self.pending[0].file not in self.changing:
-            self._output(self.pending.pop(0))
+        unchanged = 0
+        while unchanged < len(self.pending) and self.pending[unchanged].file not in self.changing:
+            unchanged += 1
+        self._inputs(package, unchanged)
 
     def _caught(self, write: Callable, package) -> None:
         try:
@@ -136,28 +138,50 @@ class Writer:
         except BaseException as err:  # raised again, as one line, by `finish`
             self.error = err
 
-    def _inputs(self, package) -> None:
-        """The input tables: copied from out/'s cache when it holds this package, config and
-        code's (the same bytes; the thread then spends no CPU on them), else written anew and
-        cached. Either way the file is then opened again, so both paths continue from the same
-        state and write the same bytes."""
+    def _inputs(self, package, through: int = 0) -> None:
+        """The input tables and the first `through` pending outputs: copied from out/'s cache
+        when it holds them for this package, config, code and those outputs' files (the same
+        bytes; the thread then spends no CPU on them), else written anew and cached. Either way
+        the file is then opened again, so both paths continue from the same state and write the
+        same bytes."""
         self.out.mkdir(parents=True, exist_ok=True)
         _remove(self.tmp)
-        cached = self.out / f"{INPUTS_CACHE_PREFIX}{_inputs_key(package, self.config)}.duckdb"
-        if not (_copy_cached(cached, self.tmp) and _holds(self.tmp, package)):
-            _remove(self.tmp)
-            _write_inputs(self.tmp, package, self.config)
-            _cache(self.tmp, cached)
+        tables = self.pending[:through]
+        found = [sorted(self.out.glob(t.file)) for t in tables]
+        key = _inputs_key(package, self.config, found)
+        cached = self.out / f"{INPUTS_CACHE_PREFIX}{through}-{key}.duckdb"
+        if _copy_cached(cached, self.tmp) and _holds(self.tmp, package):
+            self.con = con = _open(self.tmp)
+            self.described = _input_entries(con) + [
+                _output_entry(con, table, files)
+                for table, files in zip(tables, found, strict=True)
+                if files
+            ]
+            del self.pending[:through]
+            return
+        _remove(self.tmp)
+        if through:  # the inputs (themselves cached), then the outputs
+            self._inputs(package)
+            for _ in range(through):
+                self._output(self.pending.pop(0))
+            _cache(self.tmp, cached, f"{INPUTS_CACHE_PREFIX}{through}-")
+            return
+        _write_inputs(self.tmp, package, self.config)
+        _cache(self.tmp, cached, f"{INPUTS_CACHE_PREFIX}0-")
         self.con = con = _open(self.tmp)
         self.described = _input_entries(con)
 
     def _output(self, table: outputs.Table) -> None:
-        """One registered output, if out/ holds it, in a commit of its own."""
+        """One registered output, if out/ holds it, in a commit of its own; the file is then
+        attached again, the state a cached copy of it opens in (see `_inputs`)."""
         self.con.execute("begin transaction")
         entry = _load_output(self.con, self.out, table, self.config)
         if entry is not None:
             self.described.append(entry)
         _commit(self.con)
+        self.con.execute("use memory")
+        self.con.execute("detach handoff")
+        _attach(self.con, self.tmp)
 
     def finish(self) -> Path:
         """Add the outputs not yet written and the table of contents; put the file in place."""
@@ -219,9 +243,13 @@ def _open(path: Path) -> duckdb.DuckDBPyConnection:
     # every commit checkpoints at once (see _commit): a threshold of one byte makes the commit
     # write the data to the file itself, instead of to the log first (same bytes, less work)
     con.execute("set checkpoint_threshold = '1b'")
+    _attach(con, path)
+    return con
+
+
+def _attach(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     con.execute(f"attach '{db.sql_literal(path)}' as handoff (storage_version '{STORAGE_VERSION}')")
     con.execute("use handoff")
-    return con
 
 
 def _write_inputs(path: Path, package, config: ModelConfig) -> None:
@@ -242,11 +270,15 @@ def _write_inputs(path: Path, package, config: ModelConfig) -> None:
         con.close()
 
 
-def _inputs_key(package, config: ModelConfig) -> str:
-    """What the input tables' bytes depend on: the data, where they were read, the config,
-    the code, and the DuckDB and polars versions."""
+def _inputs_key(package, config: ModelConfig, outputs_read: list[list[Path]] = ()) -> str:
+    """What the file's bytes depend on: the data, where they were read, the config, the code,
+    the DuckDB and polars versions, and the bytes of the output files copied in after them
+    (`outputs_read`: each output's files, none when out/ lacks it)."""
     parts = [package.data_sha256, str(package.directory), config.sha256, settings.code_sha256(),
              duckdb.__version__, pl.__version__, STORAGE_VERSION]  # fmt: skip
+    for files in outputs_read:
+        parts.append(str(len(files)))
+        parts += [f"{f.name} {hashlib.sha256(f.read_bytes()).hexdigest()}" for f in files]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:20]
 
 
@@ -274,14 +306,14 @@ def _holds(path: Path, package) -> bool:
     return row == (package.data_sha256, str(package.directory))
 
 
-def _cache(path: Path, cached: Path) -> None:
-    """Keep a copy of the inputs file as out/'s cache (the only one: older keys go). A
+def _cache(path: Path, cached: Path, kind: str) -> None:
+    """Keep a copy of the file as out/'s cache of its `kind` (the only one: older keys go). A
     failure costs only speed."""
     tmp = cached.with_name(f"{cached.name}.{os.getpid()}.tmp")
     try:
         shutil.copyfile(path, tmp)
         os.replace(tmp, cached)
-        db.drop_older_caches(cached, INPUTS_CACHE_PREFIX)
+        db.drop_older_caches(cached, kind)
     except OSError:
         tmp.unlink(missing_ok=True)
 
@@ -360,9 +392,13 @@ def _load_output(
     con.execute(f"create table {_ident(table.name)} as select *{replace} from {source}", params)
     columns = {c.name: _comment(c, config) for c in table.columns}
     _comment_table(con, table.name, table.description, columns)
-    return _entry(
-        con, table.name, "output", table.description, _data_through(table, files), table.file
-    )
+    return _output_entry(con, table, files)
+
+
+def _output_entry(con: duckdb.DuckDBPyConnection, table: outputs.Table, files: list[Path]) -> dict:
+    """An output table's row for `contents` (`files`: what it was read from)."""
+    through = _data_through(table, files)
+    return _entry(con, table.name, "output", table.description, through, table.file)
 
 
 def _data_through(table: outputs.Table, files: list[Path]) -> dt.date | None:

@@ -190,6 +190,52 @@ def test_writing_ahead_gives_the_same_file_and_a_failure_keeps_the_old(
     assert not _leftovers(out)  # the half-written copy went with the failure
 
 
+def test_the_outputs_before_the_changed_ones_come_from_a_cache_keyed_by_their_bytes(
+    tmp_path: Path, real_package, handoff_out: Path, monkeypatch
+) -> None:
+    import polars as pl
+
+    from riskscore import export
+    from riskscore.commands import common
+
+    out = tmp_path / "out"
+    shutil.copytree(handoff_out, out)
+    for old in out.glob(f"{database.INPUTS_CACHE_PREFIX}*"):
+        old.unlink()
+    loaded: list[str] = []
+    load = database._load_output
+
+    def counted(con, out_dir: Path, table, config):
+        loaded.append(table.name)
+        return load(con, out_dir, table, config)
+
+    monkeypatch.setattr(database, "_load_output", counted)
+
+    def ahead() -> bytes:
+        loaded.clear()
+        with common.database_ahead(out, real_package, ("backtest.parquet",)):
+            common.refresh_database(out, real_package)
+        return (out / database.DATABASE).read_bytes()
+
+    before = ["scores", "contributions", "history", "history_contributions"]
+    written = ahead()  # the inputs and the four outputs before the backtest's, then cached
+    assert loaded[:4] == before
+    (cached,) = out.glob(f"{database.INPUTS_CACHE_PREFIX}4-*.duckdb")
+    assert ahead() == written and loaded[0] == "backtest"  # the four from the cache
+    assert database.build(real_package, out).read_bytes() == written
+    # an output in the cached span changes: the cache no longer answers, the new rows are in
+    scores = pl.read_parquet(out / "scores.parquet")
+    meta = export.read_metadata(out / "scores.parquet")
+    export.write_parquet(scores.head(5), out / "scores.parquet", meta)
+    changed = ahead()
+    assert loaded[:4] == before and not cached.exists()
+    con = duckdb.connect(str(out / database.DATABASE), read_only=True)
+    assert con.execute("select count(*) from scores").fetchone() == (5,)
+    con.close()
+    assert database.build(real_package, out).read_bytes() == changed
+    assert not _leftovers(out)
+
+
 def test_the_cached_inputs_give_the_same_file_and_a_bad_cache_is_written_again(
     tmp_path: Path, real_package, handoff_out: Path
 ) -> None:

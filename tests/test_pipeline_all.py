@@ -26,10 +26,14 @@ STEPS = [
 
 
 def _files(out: Path) -> dict[str, bytes]:
+    """Every file but the logs and the database caches that hold outputs (commands run one by
+    one cache those before the first output each changes; `all` writes the database once)."""
+    prefix = database.INPUTS_CACHE_PREFIX
+    outputs_cached = [p for p in out.glob(f"{prefix}*") if not p.name.startswith(f"{prefix}0-")]
     return {
         str(p.relative_to(out)): p.read_bytes()
         for p in sorted(out.rglob("*"))
-        if p.is_file() and p.parent.name != "logs"
+        if p.is_file() and p.parent.name != "logs" and p not in outputs_cached
     }
 
 
