@@ -208,7 +208,7 @@ def _rank_metrics(frame: pl.DataFrame, column: str, label: str, reps: int, seed:
     rows = frame.filter(pl.col(label).is_not_null(), pl.col(column).is_not_null())
     y = rows[label].to_numpy().astype(bool)
     out = metrics.rank_metrics_with_intervals(
-        y, rows[column].to_numpy().astype(float), rows["iso3"].to_numpy(), reps, seed
+        y, rows[column].to_numpy().astype(float), rows["iso3"], reps, seed
     )
     return {
         "units": rows.height,

@@ -39,7 +39,7 @@ class Challenger:
             pl.col("split") == "test", "onset", pl.col(f"label_{self.horizon}d").is_not_null()
         )
         y = rows[f"label_{self.horizon}d"].to_numpy().astype(bool)
-        cluster = rows["iso3"].to_numpy()
+        cluster = rows["iso3"]
         return {
             "regularisation_c": REGULARISATION_C,
             "horizon_days": self.horizon,

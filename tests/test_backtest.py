@@ -106,6 +106,20 @@ def test_country_bootstrap_is_reproducible_and_brackets_a_clear_signal() -> None
     np.testing.assert_allclose(cells["average_precision"], rows["average_precision"])
 
 
+def test_country_codes_from_polars_text_match_numpy_order_and_give_the_same_intervals() -> None:
+    rng = np.random.default_rng(3)
+    names = np.array(["ZWE", "ARG", "SLV", "PAK", "AFG", "ZMB", "BRA"])
+    country = names[rng.integers(0, names.size, 400)]
+    label = np.isin(country, ["SLV", "ARG"]) & (rng.random(400) < 0.7)
+    score = label + rng.normal(0, 0.5, 400)
+    codes, clusters = metrics.cluster_codes(pl.Series(country))
+    expected, expected_clusters = metrics.cluster_codes(country.astype(object))
+    np.testing.assert_array_equal(codes, expected)
+    assert clusters == expected_clusters == names.size
+    from_series = metrics.rank_metrics_with_intervals(label, score, pl.Series(country), 300, 5)
+    assert from_series == metrics.rank_metrics_with_intervals(label, score, country, 300, 5)
+
+
 # --- labels, onset, episodes, lead times ---------------------------------------------------
 
 
