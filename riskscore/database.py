@@ -142,14 +142,14 @@ class Writer:
         """The input tables and the first `through` pending outputs: copied from out/'s cache
         when it holds them for this package, config, code and those outputs' files (the same
         bytes; the thread then spends no CPU on them), else written anew and cached. Either way
-        the file is then opened again, so both paths continue from the same state and write the
+        the file is then attached anew, so both paths continue from the same state and write the
         same bytes."""
         self.out.mkdir(parents=True, exist_ok=True)
         _remove(self.tmp)
         tables = self.pending[:through]
         found = [sorted(self.out.glob(t.file)) for t in tables]
-        key = _inputs_key(package, self.config, found)
-        cached = self.out / f"{INPUTS_CACHE_PREFIX}{through}-{key}.duckdb"
+        kind = f"{INPUTS_CACHE_PREFIX}{through}-"
+        cached = self.out / f"{kind}{_inputs_key(package, self.config, found)}.duckdb"
         if _copy_cached(cached, self.tmp) and _holds(self.tmp, package):
             self.con = con = _open(self.tmp)
             self.described = _input_entries(con) + [
@@ -164,10 +164,10 @@ class Writer:
             self._inputs(package)
             for _ in range(through):
                 self._output(self.pending.pop(0))
-            _cache(self.tmp, cached, f"{INPUTS_CACHE_PREFIX}{through}-")
+            _cache(self.tmp, cached, kind)
             return
         _write_inputs(self.tmp, package, self.config)
-        _cache(self.tmp, cached, f"{INPUTS_CACHE_PREFIX}0-")
+        _cache(self.tmp, cached, kind)
         self.con = con = _open(self.tmp)
         self.described = _input_entries(con)
 
