@@ -50,9 +50,18 @@ def console(stderr: bool = False) -> Console:
     return Console(stderr=stderr, highlight=False)
 
 
+def _plain_stdout(out: Console | None) -> bool:
+    """Whether to write to stdout directly: no console was given and stdout is certainly no
+    terminal, where rich would print the same plain text (rich is then never imported)."""
+    return out is None and not _may_be_terminal(sys.stdout)
+
+
 def line(*parts: object | tuple[object, str], out: Console | None = None) -> None:
     """Print one line assembled from parts (plain values, or (value, style) pairs), each
     cleaned; nothing in them is read as markup."""
+    if _plain_stdout(out):
+        sys.stdout.write("".join(clean(p[0] if isinstance(p, tuple) else p) for p in parts) + "\n")
+        return
     from rich.text import Text
 
     pieces = [
@@ -81,12 +90,15 @@ def table(
     On a terminal that fits it, a rich table; otherwise (pipe, file, narrow terminal) plain
     columns separated by two spaces, each as wide as its widest cell: nothing is cut.
     """
+    spec = [c if isinstance(c, Column) else Column(c) for c in columns]
+    cells = [[clean(v) for v in row] for row in rows]
+    if _plain_stdout(out):
+        sys.stdout.write("".join(f"{text}\n" for text in [*plain_lines(title, spec, cells), ""]))
+        return
     from rich.table import Table
     from rich.text import Text
 
     out = out or console()
-    spec = [c if isinstance(c, Column) else Column(c) for c in columns]
-    cells = [[clean(v) for v in row] for row in rows]
     if out.is_terminal:
         rich_table = Table(title=Text(clean(title)))
         for column in spec:

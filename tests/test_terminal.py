@@ -134,6 +134,35 @@ def test_tables_in_a_pipe_are_plain_and_never_cut(tmp_path: Path) -> None:
     assert not any(c in result.output for c in "┃│━")  # no box drawing in a pipe
 
 
+def test_a_table_to_a_pipe_is_written_without_rich_and_as_rich_would_write_it(
+    monkeypatch,
+) -> None:
+    for name in ("FORCE_COLOR", "TTY_COMPATIBLE"):  # they make rich take a file for a terminal
+        monkeypatch.delenv(name, raising=False)
+    script = (
+        "import sys\n"
+        "from riskscore import terminal\n"
+        f"rows = [({HOSTILE!r}, '55.5'), ('El Salvador', '7')]\n"
+        "terminal.table('Top 2 as of 2025-06-30', ['country', terminal.Column('score', True)],"
+        " rows)\n"
+        "terminal.line('Warned: ', (1, 'bold'), ' of 2')\n"
+        "print('rich.console' in sys.modules, file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          env={"PATH": "", "PYTHONPATH": str(Path(terminal.__file__).parents[1])},
+                          timeout=60)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip() == "False"  # rich's console was never imported
+    screen = io.StringIO()
+    rows = [(HOSTILE, "55.5"), ("El Salvador", "7")]
+    console = Console(file=screen, width=200)  # a file: what rich writes when no terminal
+    terminal.table("Top 2 as of 2025-06-30", ["country", terminal.Column("score", True)], rows,
+                   console)  # fmt: skip
+    terminal.line("Warned: ", (1, "bold"), " of 2", out=console)
+    assert done.stdout == screen.getvalue()
+    _assert_literal(done.stdout, escaped=True)
+
+
 def test_narrow_terminal_falls_back_to_plain_columns() -> None:
     screen = io.StringIO()
     console = Console(file=screen, force_terminal=True, width=30)

@@ -29,7 +29,6 @@ def _cell(entry: dict | None) -> str:
 def _print_backtest(metrics: dict) -> None:
     event, through = metrics["event_time"], metrics["observed_through"]
     detail = event["detail"]
-    out = terminal.console()
     right = terminal.Column
     rows = []
     for h in (365, 90):
@@ -43,7 +42,6 @@ def _print_backtest(metrics: dict) -> None:
         f"countries; outcomes observed to {through})",
         ["units", "predictor", "AUROC", "average precision", right("positives", True)],
         rows,
-        out,
     )
     episodes = []
     for e in metrics["episodes"]:
@@ -55,7 +53,6 @@ def _print_backtest(metrics: dict) -> None:
         f"Episodes to {through}: lead in days from the first warning ({event['warning']})",
         ["episode", "first response", "warned from", right("lead (d)", True), "eve", "outcome"],
         episodes,
-        out,
     )
     cal = metrics["calibration"]
     ece, gap = (
@@ -66,7 +63,6 @@ def _print_backtest(metrics: dict) -> None:
         f"Warned >= 30 days ahead: {event['warned_30d']} of {event['episodes']} episodes. "
         f"Calibration ({cal['horizon_days']} d, time split): ECE {ece}, largest bin "
         f"gap {gap} (bins of >= {cal['min_bin_units']} units).",
-        out=out,
     )
 
 
