@@ -184,6 +184,17 @@ def test_config_rejects_coefficients_that_do_not_sum_to_one(tmp_path) -> None:
         config.load(path)
 
 
+def test_config_rejects_a_factor_name_used_in_two_pillars(tmp_path) -> None:
+    text = config.DEFAULT_PATH.read_text().replace(
+        "[pillars.engagement.factors.program_in_force]",
+        "[pillars.engagement.factors.inflation_pct]",
+    )
+    path = tmp_path / "model.toml"
+    path.write_text(text)
+    with pytest.raises(ValueError, match=r"more than one pillar: \['inflation_pct'\]"):
+        config.load(path)
+
+
 def test_a_partial_date_gives_its_members_the_scores_and_ranks_of_a_whole_one(
     real_package,
 ) -> None:

@@ -139,6 +139,9 @@ def _check(config: ModelConfig) -> None:
         raise ValueError(f"{config.path}: factor weights must be positive")
     if (factors["lo"] == factors["hi"]).any():
         raise ValueError(f"{config.path}: a factor has lo == hi")
+    twice = sorted(set(factors.filter(pl.col("factor").is_duplicated())["factor"]))
+    if twice:  # the SQL and every output name a factor without its pillar
+        raise ValueError(f"{config.path}: factor named in more than one pillar: {twice}")
     macro = factors.filter(pl.col("pillar") == "vulnerability")
     unknown = set(macro["factor"]) - set(vocab.MACRO_INDICATORS)
     if unknown:  # macro factors are looked up by indicator name
