@@ -34,6 +34,10 @@ CONTENTS = "contents"
 # out/.inputs-<n>-<key>.duckdb: the file as last written up to the input tables and the first n
 # outputs (n = 0: the inputs alone), copied instead of written again
 INPUTS_CACHE_PREFIX = ".inputs-"
+# The outputs after which the file is attached anew, so a cached copy of it opens in the state
+# the writer goes on from: the end of what `score` and `history` write, the part the evaluating
+# commands leave unchanged. Attaching after every output would cost each ~8 ms.
+CACHE_POINTS = frozenset({"history_contributions"})
 PACKAGE_META = "package_meta"
 
 CONFIG_TABLES: dict[str, tuple[str, dict[str, str]]] = {
@@ -130,7 +134,10 @@ class Writer:
         unchanged = 0
         while unchanged < len(self.pending) and self.pending[unchanged].file not in self.changing:
             unchanged += 1
-        self._inputs(package, unchanged)
+        points = [i + 1 for i, t in enumerate(self.pending[:unchanged]) if t.name in CACHE_POINTS]
+        self._inputs(package, max(points, default=0))
+        while self.pending and self.pending[0].file not in self.changing:
+            self._output(self.pending.pop(0))
 
     def _caught(self, write: Callable, package) -> None:
         try:
@@ -139,11 +146,11 @@ class Writer:
             self.error = err
 
     def _inputs(self, package, through: int = 0) -> None:
-        """The input tables and the first `through` pending outputs: copied from out/'s cache
-        when it holds them for this package, config, code and those outputs' files (the same
-        bytes; the thread then spends no CPU on them), else written anew and cached. Either way
-        the file is then attached anew, so both paths continue from the same state and write the
-        same bytes."""
+        """The input tables and the first `through` pending outputs (none, or up to a cache
+        point): copied from out/'s cache when it holds them for this package, config, code and
+        those outputs' files (the same bytes; the thread then spends no CPU on them), else
+        written anew and cached. Either way the file is then attached anew, so both paths
+        continue from the same state and write the same bytes."""
         self.out.mkdir(parents=True, exist_ok=True)
         _remove(self.tmp)
         tables = self.pending[:through]
@@ -172,16 +179,17 @@ class Writer:
         self.described = _input_entries(con)
 
     def _output(self, table: outputs.Table) -> None:
-        """One registered output, if out/ holds it, in a commit of its own; the file is then
-        attached again, the state a cached copy of it opens in (see `_inputs`)."""
+        """One registered output, if out/ holds it, in a commit of its own; after a cache point
+        the file is attached again, the state a cached copy of it opens in (see `_inputs`)."""
         self.con.execute("begin transaction")
         entry = _load_output(self.con, self.out, table, self.config)
         if entry is not None:
             self.described.append(entry)
         _commit(self.con)
-        self.con.execute("use memory")
-        self.con.execute("detach handoff")
-        _attach(self.con, self.tmp)
+        if table.name in CACHE_POINTS:
+            self.con.execute("use memory")
+            self.con.execute("detach handoff")
+            _attach(self.con, self.tmp)
 
     def finish(self) -> Path:
         """Add the outputs not yet written and the table of contents; put the file in place."""
