@@ -187,8 +187,7 @@ class Writer:
             self.described.append(entry)
         _commit(self.con)
         if table.name in CACHE_POINTS:
-            self.con.execute("use memory")
-            self.con.execute("detach handoff")
+            _detach(self.con)
             _attach(self.con, self.tmp)
 
     def finish(self) -> Path:
@@ -204,8 +203,7 @@ class Writer:
             con.execute("begin transaction")
             _write_contents(con, self.described)
             _commit(con)
-            con.execute("use memory")
-            con.execute("detach handoff")
+            _detach(con)
         except (duckdb.Error, pl.exceptions.PolarsError, OSError) as err:
             self.abandon()
             message = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
@@ -260,6 +258,11 @@ def _attach(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     con.execute("use handoff")
 
 
+def _detach(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("use memory")
+    con.execute("detach handoff")
+
+
 def _write_inputs(path: Path, package, config: ModelConfig) -> None:
     """The dataset and config tables, commented, in one commit; the file closed after it."""
     con = _open(path)
@@ -272,8 +275,7 @@ def _write_inputs(path: Path, package, config: ModelConfig) -> None:
         db.load_frames(con, config.tables())
         _describe_inputs(con, config)
         _commit(con)
-        con.execute("use memory")
-        con.execute("detach handoff")
+        _detach(con)
     finally:
         con.close()
 
