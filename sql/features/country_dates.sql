@@ -1,7 +1,8 @@
 -- Every IMF member on every as-of date it was a member (joining date used where known); on
 -- the dates the caller bound as partial_dates, only the members it bound as partial_members
 -- (the backtest scores every member at month ends, only those that can score above 0 on
--- the days between).
+-- the days between). `row_index` numbers the rows in as-of, then iso3 order: every factor row
+-- carries it, so the model places a value in its arrays without matching codes and dates.
 with
 
 countries as (select * from stg_countries),
@@ -12,6 +13,7 @@ final as (
     select
         c.iso3,
         d.as_of,
+        row_number() over (order by d.as_of, c.iso3) - 1 as row_index,
         c.country
     from countries as c
     cross join dates as d

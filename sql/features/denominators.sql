@@ -37,6 +37,7 @@ final as (
         -- keys
         cd.iso3,
         cd.as_of,
+        cd.row_index,
         -- measures
         g.value as gdp_usd_bn,
         g.year as gdp_year,

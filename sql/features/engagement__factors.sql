@@ -51,22 +51,22 @@ attention as (
 ),
 
 final as (
-    select iso3, as_of, 'engagement' as pillar, 'program_in_force' as factor,
+    select iso3, as_of, row_index, 'engagement' as pillar, 'program_in_force' as factor,
         program_level as raw_value, true as observed,
         level_evidence_ids as evidence_ids, level_source_ids as source_ids
     from programs
     union all
-    select iso3, as_of, 'engagement', 'program_size_pct_gdp',
+    select iso3, as_of, row_index, 'engagement', 'program_size_pct_gdp',
         program_size_pct_gdp, program_size_pct_gdp is not null,
         lending_evidence_ids, size_source_ids
     from programs
     union all
-    select iso3, as_of, 'engagement', 'months_since_review',
+    select iso3, as_of, row_index, 'engagement', 'months_since_review',
         months_since_review, months_since_review is not null,
         review_evidence_ids, review_source_ids
     from programs
     union all
-    select cd.iso3, cd.as_of, 'engagement', 'imf_credit_pct_gdp',
+    select cd.iso3, cd.as_of, cd.row_index, 'engagement', 'imf_credit_pct_gdp',
         100 * c.credit_usd_m / (d.gdp_usd_bn * 1e3),
         c.credit_usd_m is not null and d.gdp_usd_bn is not null,
         case when c.credit_usd_m is null then [] else ['IMF credit ' || c.credit_as_of] end,
@@ -75,7 +75,7 @@ final as (
     left join latest_credit as c using (iso3, as_of)
     left join denominators as d using (iso3, as_of)
     union all
-    select cd.iso3, cd.as_of, 'engagement', 'imf_crypto_attention',
+    select cd.iso3, cd.as_of, cd.row_index, 'engagement', 'imf_crypto_attention',
         coalesce(a.attention, 0), true,
         coalesce(a.evidence_ids, []), coalesce(a.source_ids, [])
     from country_dates as cd

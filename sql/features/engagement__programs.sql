@@ -153,6 +153,7 @@ final as (
         -- keys
         cd.iso3,
         cd.as_of,
+        cd.row_index,
         -- measures
         coalesce(pl.level_value, 0) as program_level,
         case

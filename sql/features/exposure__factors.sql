@@ -23,6 +23,7 @@ state_actions as (
     select
         cd.iso3,
         cd.as_of,
+        cd.row_index,
         'exposure' as pillar,
         'state_actions' as factor,
         cast(null as double) as raw_value,
@@ -39,6 +40,7 @@ exposure_size as (
     select
         iso3,
         as_of,
+        row_index,
         'exposure' as pillar,
         'exposure_size' as factor,
         coalesce(holdings_share, 0) as raw_value,

@@ -72,6 +72,7 @@ final as (
         -- keys
         d.iso3,
         d.as_of,
+        d.row_index,
         -- measures
         100 * h.holdings_btc * d.btc_usd / (d.gdp_usd_bn * 1e9)
             / p.exposure_size_btc_holdings_pct_gdp_cap as holdings_share,

@@ -21,6 +21,7 @@ final as (
         -- keys
         iso3,
         as_of,
+        row_index,
         pillar,
         factor,
         -- measures

@@ -17,6 +17,7 @@ release_on as (
     select
         cd.iso3,
         cd.as_of,
+        cd.row_index,
         r.release_on
     from country_dates as cd
     asof left join (select distinct iso3, release_on from releases) as r
@@ -28,6 +29,7 @@ latest as (
     select
         d.iso3,
         d.as_of,
+        d.row_index,
         i.indicator,
         r.value,
         r.year,
@@ -45,6 +47,7 @@ final as (
         -- keys
         l.iso3,
         l.as_of,
+        l.row_index,
         l.indicator,
         -- measures
         case when fresh then l.value end as value,
