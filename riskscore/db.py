@@ -45,6 +45,7 @@ class SqlModel:
 
 _PARSER_LOCK = threading.Lock()
 PREBUILT = "prebuilt"  # run_models: a model `build_layer` already made for every connection
+INLINE = "inline"  # run_models: a model read by one other, inlined in its reader's statement
 
 
 @cache
@@ -309,12 +310,12 @@ def run_models(
     """Create the SQL models in dependency order, as temporary tables and views of this
     connection (so parallel connections to one database never collide). With `keep`, only
     the models those need run:
-    a model read by exactly one other is a view (inlined where it is read, so the engine can
-    skip its unused columns), the others are materialised once and dropped as soon as the last
-    model reading them has run (memory stays bounded by what is live). A kept model that the
-    caller reads in one query and no model reads (`read_once`) is a view too: that query
-    computes it, with only the columns it selects; what it reads stays until the connection
-    closes."""
+    a model read by exactly one other is inlined where it is read, as a CTE of its reader's
+    statement (the engine can skip its unused columns, and it is bound once, not also as a view
+    of its own), the others are materialised once and dropped as soon as the last model
+    reading them has run (memory stays bounded by what is live). A kept model that the caller
+    reads in one query and no model reads (`read_once`) is a view: that query computes it,
+    with only the columns it selects; what it reads stays until the connection closes."""
     create_macros(con, sql_dir)
     models = sql_models(sql_dir)
     by_name = {m.name: m for m in models}
@@ -339,16 +340,17 @@ def run_models(
             for dep in model.depends_on:
                 readers[dep] += 1
     kind = {
-        name: "view" if keep is not None and readers[name] == 1 and name not in kept else "table"
+        name: INLINE if keep is not None and readers[name] == 1 and name not in kept else "table"
         for name in wanted
     }
     kind.update({name: "view" for name in read_once if name in kept and readers[name] == 0})
     kind.update(dict.fromkeys(set(prebuilt) & wanted, PREBUILT))  # read, never made or dropped
     for model in models:
-        if model.name not in wanted or kind[model.name] == PREBUILT:
+        if model.name not in wanted or kind[model.name] in (PREBUILT, INLINE):
             continue
+        sql = _with_inlined(model, kind, by_name)
         try:
-            con.execute(f'create or replace temp {kind[model.name]} "{model.name}" as\n{model.sql}')
+            con.execute(f'create or replace temp {kind[model.name]} "{model.name}" as\n{sql}')
         except duckdb.Error as err:
             raise SqlModelError(f"{model.path}: {err}") from err
         if keep is None or kind[model.name] == "view":
@@ -356,14 +358,33 @@ def run_models(
         _release(con, model, readers, kind, kept, by_name)
 
 
+def _with_inlined(model: SqlModel, kind: dict[str, str], by_name: dict[str, SqlModel]) -> str:
+    """The model's statement with the inlined models it reads (and those they read) as CTEs
+    named after them, each before its readers."""
+    inlined, todo = set(), [d for d in model.depends_on if kind.get(d) == INLINE]
+    while todo:
+        name = todo.pop()
+        if name not in inlined:
+            inlined.add(name)
+            todo.extend(d for d in by_name[name].depends_on if kind.get(d) == INLINE)
+    if not inlined:
+        return model.sql
+    # by_name follows the models' dependency order
+    ctes = ",\n".join(f'"{n}" as (\n{by_name[n].sql}\n)' for n in by_name if n in inlined)
+    # each statement on lines of its own: a model may end in a comment
+    return f"with {ctes}\nselect * from (\n{model.sql}\n)"
+
+
 def _release(con, model: SqlModel, readers: dict, kind: dict, kept: set, by_name: dict) -> None:
-    """After `model` was materialised, drop what no later model reads (through views too)."""
+    """After `model` was materialised, drop what no later model reads (through the models
+    inlined in it too)."""
     for dep in model.depends_on:
         readers[dep] -= 1
         if readers[dep] == 0 and dep not in kept and kind[dep] != PREBUILT:
-            if kind[dep] == "view":  # its inputs were read through it: release them too
+            if kind[dep] == INLINE:  # its inputs were read through it: release them too
                 _release(con, by_name[dep], readers, kind, kept, by_name)
-            con.execute(f'drop {kind[dep]} "{dep}"')
+            else:
+                con.execute(f'drop {kind[dep]} "{dep}"')
 
 
 @cache
