@@ -12,7 +12,7 @@ import datetime as dt
 import json
 import os
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 from graphlib import CycleError, TopologicalSorter
@@ -361,12 +361,11 @@ def run_models(
 def _with_inlined(model: SqlModel, kind: dict[str, str], by_name: dict[str, SqlModel]) -> str:
     """The model's statement with the inlined models it reads (and those they read) as CTEs
     named after them, each before its readers."""
-    inlined, todo = set(), [d for d in model.depends_on if kind.get(d) == INLINE]
-    while todo:
-        name = todo.pop()
-        if name not in inlined:
-            inlined.add(name)
-            todo.extend(d for d in by_name[name].depends_on if kind.get(d) == INLINE)
+
+    def inline(name: str) -> bool:
+        return kind.get(name) == INLINE
+
+    inlined = _upstream(by_name, set(filter(inline, model.depends_on)), through=inline)
     if not inlined:
         return model.sql
     # by_name follows the models' dependency order
@@ -392,7 +391,11 @@ def _reads(model: SqlModel) -> frozenset[str]:
     return references(model.sql)
 
 
-def _upstream(models: dict[str, SqlModel], names: set[str]) -> set[str]:
+def _upstream(
+    models: dict[str, SqlModel], names: set[str], through: Callable[[str], bool] | None = None
+) -> set[str]:
+    """`names` and every model they read, directly or through others (with `through`, only
+    through the models it accepts)."""
     missing = names - models.keys()
     if missing:
         raise SqlModelError(f"no SQL model named {', '.join(sorted(missing))}")
@@ -401,7 +404,7 @@ def _upstream(models: dict[str, SqlModel], names: set[str]) -> set[str]:
         name = todo.pop()
         if name not in out:
             out.add(name)
-            todo.extend(models[name].depends_on)
+            todo.extend(d for d in models[name].depends_on if through is None or through(d))
     return out
 
 
