@@ -66,6 +66,25 @@ def test_models_run_in_dependency_order_and_intermediates_are_dropped(tmp_path: 
     assert tables == {"raw", "c"}  # a, b and a_ were dropped after their last reader ran
 
 
+def test_a_model_read_by_one_other_is_inlined_in_it_not_a_view_of_its_own(
+    tmp_path: Path,
+) -> None:
+    root = write_models(
+        tmp_path,
+        {
+            "staging/a": 'select v from "raw"',
+            "features/b": "with a as (select * from a) select v + 1 as v from a",
+            "features/c": "select v * 2 as v from b -- a trailing comment",
+        },
+    )
+    con = duckdb.connect()
+    con.execute('create table "raw" as select 5 as v')
+    db.run_models(con, keep=["c"], sql_dir=root, read_once=["c"])
+    views = {r[0] for r in con.execute("select view_name from duckdb_views()").fetchall()}
+    assert "c" in views and "b" not in views  # b is a CTE of c's statement
+    assert con.execute("select v from c").fetchall() == [(12,)]
+
+
 def test_a_model_read_once_by_the_caller_is_a_view_over_inputs_kept_for_it(
     tmp_path: Path,
 ) -> None:
