@@ -8,6 +8,7 @@ unexpected error is one line on stderr and a log file, never a traceback.
 from __future__ import annotations
 
 import gc
+import inspect
 from typing import Annotated
 
 import typer
@@ -45,6 +46,12 @@ def main(
 
 for _module in (pipeline_run, data, scoring, query, exports, evaluate, reporting):
     _module.register(app)
+
+# The command list shows each docstring's first paragraph, and typer keeps its source line
+# breaks there: a summary wrapped at 100 columns in the code came out ragged on the screen.
+for _info in app.registered_commands:
+    _summary = (_info.help or inspect.getdoc(_info.callback) or "").split("\n\n")[0]
+    _info.short_help = _info.short_help or " ".join(_summary.split())
 
 
 def run() -> None:

@@ -4,6 +4,7 @@ warning, and the command line's error exits (one line, the right exit code, no t
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import polars as pl
@@ -120,6 +121,26 @@ def test_every_command_has_help() -> None:
     for name in commands:
         result = runner.invoke(app, [name, "--help"])
         assert result.exit_code == 0 and "Usage" in result.output, name
+
+
+def test_the_command_list_fills_each_summary_to_the_terminal_width() -> None:
+    # a summary wrapped in its docstring must not come out ragged: every line of an entry but
+    # its last is filled (the old list left "a" or "split" alone on a line)
+    result = runner.invoke(app, ["--help"], env={"COLUMNS": "100"})
+    lines = result.output.splitlines()
+    panel = lines[next(i for i, line in enumerate(lines) if "Commands" in line) + 1 :]
+    entries: list[list[str]] = []
+    for line in panel:
+        if not line.startswith("│"):
+            break
+        name, text = re.match(r"│ (\S*)\s+(.*?)\s*│$", line).groups()
+        if name:
+            entries.append([])
+        entries[-1].append(text)
+    assert len(entries) >= 10
+    width = max(len(text) for entry in entries for text in entry)
+    for entry in entries:
+        assert all(len(text) > 0.6 * width for text in entry[:-1]), entry
 
 
 # --- helpers the commands lean on, each checked on its own -----------------------------------
