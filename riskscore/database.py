@@ -135,8 +135,9 @@ class Writer:
         while unchanged < len(self.pending) and self.pending[unchanged].file not in self.changing:
             unchanged += 1
         points = [i + 1 for i, t in enumerate(self.pending[:unchanged]) if t.name in CACHE_POINTS]
-        self._inputs(package, max(points, default=0))
-        while self.pending and self.pending[0].file not in self.changing:
+        through = max(points, default=0)
+        self._inputs(package, through)  # takes the first `through` off the pending outputs
+        for _ in range(unchanged - through):
             self._output(self.pending.pop(0))
 
     def _caught(self, write: Callable, package) -> None:
